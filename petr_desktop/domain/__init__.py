@@ -1,0 +1,1 @@
+"""Domain: SQLModel tables, enums and pure rules. No I/O, no Qt."""

@@ -1,0 +1,1 @@
+"""Storage: SQLite engine and pragmas, units of work, migrations, backups, full-text index."""

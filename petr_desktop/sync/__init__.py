@@ -1,0 +1,1 @@
+"""Sync: op log capture, hybrid logical clock, version vectors (merge and files come later)."""
