@@ -43,3 +43,14 @@ def decision_label(number: int) -> str:
 
 def action_label(number: int) -> str:
     return f"A{number}"
+
+
+#: Funding sources of a post (moyens humains), with their French labels.
+POST_FUNDING = {"region_core": "Région — socle", "region_thematic": "Région — thématique",
+                "leader": "LEADER", "state": "État", "other": "Autre"}
+
+
+def double_funding_alert(funding: Iterable[str]) -> bool:
+    """A post paid by two public schemes at once must be checked for double funding."""
+    public = {"region_core", "region_thematic", "leader", "state"}
+    return len(public.intersection(funding)) >= 2

@@ -109,10 +109,12 @@ def check(conn: sqlite3.Connection) -> list[str]:
     except sqlite3.DatabaseError as exc:
         problems.append(f"index plein texte endommagé : {exc}")
     missing = conn.execute(
-        f"SELECT count(*) FROM ({expected_docs_sql()} EXCEPT SELECT kind, record_id, title, body FROM search_doc)"
+        f"SELECT count(*) FROM (SELECT * FROM ({expected_docs_sql()}) "
+        f"EXCEPT SELECT kind, record_id, title, body FROM search_doc)"
     ).fetchone()[0]
     extra = conn.execute(
-        f"SELECT count(*) FROM (SELECT kind, record_id, title, body FROM search_doc EXCEPT {expected_docs_sql()})"
+        f"SELECT count(*) FROM (SELECT kind, record_id, title, body FROM search_doc "
+        f"EXCEPT SELECT * FROM ({expected_docs_sql()}))"
     ).fetchone()[0]
     if missing:
         problems.append(f"index plein texte incomplet : {missing} enregistrement(s) manquant(s)")
