@@ -38,7 +38,7 @@ NOTES = {
         "de l'ingénierie de projets sont atteints à 80 %, l'observation territoriale reste à structurer."],
     2: ["Point thématique avec le service expert : la démarche avance conformément au jalon de l'année. "
         "Deux projets ont émergé et mobilisent des financements régionaux (effet levier estimé à 3,2).",
-        "Le diagnostic partagé est achevé ; le plan d'actions sera soumis au conseil syndical. "
+        "Le diagnostic partagé est achevé ; la mise en œuvre du plan d'actions sera soumise au conseil syndical. "
         "Vigilance sur la disponibilité des partenaires de santé."],
     3: ["Participation régulière aux séances du chantier collectif. La réflexion sur la diversification "
         "des ressources a abouti à deux pistes : prestations aux EPCI et réponse à des appels à projets.",

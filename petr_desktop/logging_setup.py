@@ -1,0 +1,18 @@
+"""Rotating log file in the home's logs folder. Logs never contain the text of minutes."""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+
+def configure(logs: Path, level: int = logging.INFO) -> Path:
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / "carnet-petr.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    return path

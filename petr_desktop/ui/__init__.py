@@ -1,0 +1,1 @@
+"""Qt user interface: windows, pages, dialogs, widgets and item models (French labels)."""

@@ -1,0 +1,32 @@
+"""The Qt application: single instance, French look, database, main window, event loop."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from . import startup
+from .errors import install_excepthook
+
+
+def run_gui(db_path: Path, home: Path, argv: list[str]) -> int:
+    app = QApplication.instance() or QApplication(argv)
+    startup.configure_application(app)
+    install_excepthook()
+    lock = startup.single_instance_lock(home)
+    if lock is None:
+        QMessageBox.information(None, "Carnet PETR", "Carnet PETR est déjà ouvert sur cet ordinateur.")
+        return 0
+    db = startup.open_database_or_explain(db_path)
+    if db is None:
+        lock.unlock()
+        return 1
+    from .main_window import MainWindow
+
+    window = MainWindow(db)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        db.close()
+        lock.unlock()

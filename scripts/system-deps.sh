@@ -1,0 +1,18 @@
+#!/bin/sh
+# System libraries Qt needs to run offscreen, and a font. Installs them with apt when
+# run as root; otherwise says which are missing.
+PACKAGES="libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core"
+command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system, skipped"; exit 0; }
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = "0" ]; then
+  echo "system-deps: installing$missing"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+else
+  echo "system-deps: missing system packages:$missing"
+  echo "system-deps: install them with: sudo apt-get install$missing"
+  exit 1
+fi

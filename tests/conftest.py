@@ -1,0 +1,68 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own home folder."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from petr_desktop.services import demo, reference  # noqa: E402
+from petr_desktop.storage.database import Database  # noqa: E402
+from petr_desktop.storage.migrations import open_database  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("PETR_DESKTOP_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    """A fresh database with the reference data."""
+    database = open_database(tmp_path / "test.sqlite")
+    reference.load_reference(database)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Database:
+    database = open_database(tmp_path / "empty.sqlite")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    database = open_database(path)
+    demo.generate(database)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Database:
+    """A copy of the demo database (generated once per session)."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_template, path)
+    database = open_database(path)
+    yield database
+    database.close()
+
+
+def type_text(widget, text: str) -> None:
+    """Type text one character at a time: QTest.keyClicks aborts on non-ASCII characters."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    for char in text:
+        QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, char,
+                           Qt.KeyboardModifier.NoModifier)
