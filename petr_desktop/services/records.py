@@ -150,12 +150,12 @@ def load(session: Session, model: type[M], record_id: str, include_deleted: bool
     return row
 
 
-def insert(session: Session, model: type[M], record_id: str | None = None,
+def insert(session: Session, model: type[M], pk: str | None = None,
            created_at: str | None = None, **values: Any) -> M:
     """Create a row, after checking values, references and the frozen parent."""
     coerced = {name: _coerce(model, name, value) for name, value in values.items()}
     _check_references(session, coerced)
-    fixed = {k: v for k, v in (("id", record_id), ("created_at", created_at)) if v is not None}
+    fixed = {k: v for k, v in (("id", pk), ("created_at", created_at)) if v is not None}
     row = model(**fixed, **coerced)
     _ensure_editable(session, row, set(coerced) | {"created"})
     session.add(row)
@@ -171,7 +171,10 @@ def apply_changes(session: Session, row: M, changes: dict[str, Any], *, workflow
             if (table, name) in WORKFLOW_FIELDS:
                 raise InvalidValueError("le statut change par les boutons de validation, pas par saisie")
     coerced = {name: _coerce(type(row), name, value) for name, value in changes.items()}
-    _ensure_editable(session, row, set(coerced))
+    # A workflow transition was checked against its own table; other fields still obey the freeze.
+    checked = {n for n in coerced if not (workflow and (table, n) in WORKFLOW_FIELDS)}
+    if checked or not workflow:
+        _ensure_editable(session, row, checked)
     _check_references(session, {k: v for k, v in coerced.items() if getattr(row, k) != v})
     changed = {k: v for k, v in coerced.items() if getattr(row, k) != v}
     if changed:
@@ -187,7 +190,7 @@ def get_or_create(session: Session, model: type[M], record_id: str, **values: An
     """A natural singleton (UUIDv5 id): the existing row, revived if deleted, or a new one."""
     row = session.get(model, record_id)
     if row is None:
-        return insert(session, model, record_id=record_id, **values)
+        return insert(session, model, pk=record_id, **values)
     if row.deleted:
         row.deleted = False
         row.updated_at = now_iso()

@@ -81,7 +81,7 @@ def load_reference(session: Session) -> int:
         oid = office_id(office["nom"])
         if session.get(RegionalOffice, oid) is None:
             flags = ["name"] if office["confiance"].startswith("inferred") else []
-            insert(session, RegionalOffice, record_id=oid, created_at=REFERENCE_CREATED_AT, name=office["nom"],
+            insert(session, RegionalOffice, pk=oid, created_at=REFERENCE_CREATED_AT, name=office["nom"],
                    sites=", ".join(s.rstrip("?") for s in office["sites"]),
                    departments=",".join(office["departements_principaux"]),
                    to_verify=",".join(flags), notes=office["confiance"])
@@ -103,7 +103,7 @@ def load_reference(session: Session) -> int:
                             ("Maison de Région", raw["maison_de_region"])):
             if "(" in text:
                 remarks.append(f"{label} : {text}")
-        insert(session, Structure, record_id=sid, created_at=REFERENCE_CREATED_AT, name=raw["nom"],
+        insert(session, Structure, pk=sid, created_at=REFERENCE_CREATED_AT, name=raw["nom"],
                legal_form=_legal_form(raw["forme_juridique"]), seat_town=_head(raw["siege"]),
                departments=",".join(raw["departements"]),
                regional_office_id=office_id(office) if office else None,

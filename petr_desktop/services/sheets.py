@@ -76,7 +76,7 @@ def open_sheet(session: Session, structure_id: str, year: int, kind: str) -> Eva
             for position, row in enumerate(section.defaults, start=1):
                 # Deterministic ids: two laptops creating the same sheet get the same default rows.
                 insert(session, GROUP_MODELS[section.group],
-                       record_id=singleton_id("sheet_row", sid, section.group, position),
+                       pk=singleton_id("sheet_row", sid, section.group, position),
                        sheet_id=sid, position=position,
                        **{DEFAULT_ROW_COLUMNS[k]: v for k, v in row.items()})
     return sheet

@@ -19,7 +19,7 @@ def transactional(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concaten
     """A write use case: one transaction when given a Database, joined when given a Session."""
 
     @functools.wraps(fn)
-    def wrapper(target: Target, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if isinstance(target, Database):
             with target.unit_of_work() as session:
                 return fn(session, *args, **kwargs)
@@ -32,7 +32,7 @@ def reading(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Ta
     """A read use case: a read snapshot when given a Database."""
 
     @functools.wraps(fn)
-    def wrapper(target: Target, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if isinstance(target, Database):
             with target.reader() as session:
                 return fn(session, *args, **kwargs)
