@@ -12,6 +12,7 @@ from ..storage.database import Database
 from .models import SearchResultsModel, StructuresModel
 
 SEARCH_DELAY_MS = 200
+SEARCH_LIMIT = 50
 
 
 def _table(model, parent: QWidget) -> QTableView:
@@ -106,10 +107,15 @@ class MainWindow(QMainWindow):
             self.results.set_rows([])
             self.results_box.hide()
             return
-        hits = search(self.db, text)
+        hits = search(self.db, text, limit=SEARCH_LIMIT)
         self.results.set_rows(hits)
-        self.results_label.setText(f"{len(hits)} résultat(s) pour « {text} »" if hits
-                                   else f"Aucun résultat pour « {text} »")
+        if not hits:
+            summary = f"Aucun résultat pour « {text} »"
+        elif len(hits) == SEARCH_LIMIT:
+            summary = f"Les {SEARCH_LIMIT} meilleurs résultats pour « {text} » (précisez la recherche pour affiner)"
+        else:
+            summary = f"{len(hits)} résultat(s) pour « {text} »"
+        self.results_label.setText(summary)
         self.results_view.resizeColumnsToContents()
         self.results_box.show()
 

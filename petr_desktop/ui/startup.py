@@ -36,6 +36,8 @@ def configure_application(app: QApplication) -> None:
 
 
 def single_instance_lock(home: Path) -> QLockFile | None:
+    """The lock that keeps a second copy of the app off the same home (None: already running)."""
+    home.mkdir(parents=True, exist_ok=True)
     lock = QLockFile(str(home / "carnet-petr.lock"))
     lock.setStaleLockTime(0)
     return lock if lock.tryLock(100) else None
