@@ -163,7 +163,7 @@ COMMANDS = {"init": cmd_init, "structures": cmd_structures, "search": cmd_search
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .services.errors import ServiceError
+    from .services.errors import ServiceError, describe_os_error, describe_sqlite_error
     from .storage.errors import StorageError
 
     try:
@@ -175,26 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     except (StorageError, ServiceError) as exc:
         print(f"petr-desktop : {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            message = "la base est occupée par un autre programme ; réessayez dans un instant"
-        else:
-            message = f"accès à la base impossible ({exc})"
-        print(f"petr-desktop : {message}", file=sys.stderr)
-        return EXIT_ERROR
     except sqlite3.DatabaseError as exc:
-        print(f"petr-desktop : la base de données est endommagée ou illisible ({exc})", file=sys.stderr)
+        print(f"petr-desktop : {describe_sqlite_error(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader of our output went away (`| head`): not an error for the user.
         sys.stdout = open(os.devnull, "w")
         return 0
-    except PermissionError as exc:
-        print(f"petr-desktop : accès refusé à « {exc.filename} »", file=sys.stderr)
-        return EXIT_ERROR
     except OSError as exc:
-        print(f"petr-desktop : erreur d'entrée-sortie : {exc.strerror or exc} ({exc.filename or ''})",
-              file=sys.stderr)
+        print(f"petr-desktop : {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("petr-desktop : interrompu", file=sys.stderr)

@@ -128,3 +128,36 @@ def test_console_script_in_a_real_process(tmp_path):
     result = subprocess.run([sys.executable, "-m", "petr_desktop", "--db", str(env_db), "check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_file_system_failures_are_explained_in_french(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from petr_desktop.services import maintenance
+
+    path = tmp_path / "x.sqlite"
+    run(capsys, "--db", str(path), "init")
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "copie.sqlite"))
+
+    monkeypatch.setattr(maintenance, "backup_file", disk_full)
+    code, out, err = run(capsys, "--db", str(path), "backup", "-o", str(tmp_path / "copie.sqlite"))
+    assert code == 1 and "le disque est plein" in err and "No space" not in err
+
+
+
+def test_damaged_sqlite_file_is_reported(tmp_path, capsys):
+    """A real SQLite file with damaged pages: `check` says so in French, no traceback."""
+    path = tmp_path / "x.sqlite"
+    run(capsys, "--db", str(path), "init")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 3, min(len(data), page * 12), 7):
+        data[offset] = 0xFF
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "--db", str(path), "check")
+    assert code != 0 and "Traceback" not in err + out
+    assert any(word in err for word in ("endommagée", "intégrité", "index plein texte"))

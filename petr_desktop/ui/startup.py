@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..services.reference import load_reference
-from ..services.errors import ServiceError
+from ..services.errors import ServiceError, describe_os_error, describe_sqlite_error
 from ..storage.database import Database
 from ..storage.errors import StorageError
 from ..storage.migrations import open_database
@@ -52,7 +53,9 @@ def open_database_or_explain(path: Path) -> Database | None:
     except (StorageError, ServiceError) as exc:
         message = str(exc)
     except OSError as exc:
-        message = f"Impossible d'ouvrir la base « {path} » : {exc.strerror or exc}."
+        message = f"Impossible d'ouvrir la base : {describe_os_error(exc)}."
+    except sqlite3.DatabaseError as exc:
+        message = f"Impossible d'ouvrir la base « {path} » : {describe_sqlite_error(exc)}."
     log.error("cannot open database %s: %s", path, message)
     QMessageBox.critical(None, "Carnet PETR — base de données", message)
     return None
