@@ -30,6 +30,12 @@ def test_lists_the_thirty_structures_with_department_and_office(window):
     assert "30 structures" in window.statusBar().currentMessage()
 
 
+def test_french_sort_order_ignores_accents(window):
+    names = [_cell(window.structures_view, r, 0) for r in range(30)]
+    assert names.index("Pays de Châlons-en-Champagne") < names.index("Pays de Chaumont")
+    assert names.index("Sélestat Alsace Centrale") > names.index("Saverne Plaine et Plateau")
+
+
 def test_flagged_cells_are_highlighted(window):
     model = window.structures
     row = next(i for i, r in enumerate(model.rows) if r.name == "Bruche-Mossig")

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit
 from ..services.search import search
 from ..services.structures import list_structures
 from ..storage.database import Database
-from .models import SearchResultsModel, StructuresModel
+from .models import SORT_ROLE, SearchResultsModel, StructuresModel
 
 SEARCH_DELAY_MS = 200
 SEARCH_LIMIT = 50
@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
         self.structures = StructuresModel(self)
         self.structures_proxy = QSortFilterProxyModel(self)
         self.structures_proxy.setSourceModel(self.structures)
-        self.structures_proxy.setSortLocaleAware(True)
+        self.structures_proxy.setSortRole(SORT_ROLE)
         self.structures_view = _table(self.structures_proxy, self)
         self.structures_view.setSortingEnabled(True)
         self.structures_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)

@@ -1,6 +1,7 @@
 """Qt item models over plain rows returned by the services."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -12,6 +13,15 @@ from ..services.structures import StructureRow
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
+
+#: Role giving an accent-insensitive sort key (French order: « Châlons » before « Chaumont »).
+SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+def collation_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("æ", "ae"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
 
 #: Warm background of the cells the reference data marks « à vérifier ».
 TO_VERIFY_BRUSH = QBrush(QColor("#fff4d6"))
@@ -50,6 +60,8 @@ class RowsModel(QAbstractTableModel, Generic[T]):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.columns[index.column()][1](self.rows[index.row()])
+        if role == SORT_ROLE:
+            return collation_key(self.columns[index.column()][1](self.rows[index.row()]))
         return self.extra_data(self.rows[index.row()], index.column(), role)
 
     def extra_data(self, row: T, column: int, role: int) -> Any:
