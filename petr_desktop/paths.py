@@ -44,7 +44,3 @@ def resolve() -> AppPaths:
         settings=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)) / "settings.ini",
         blobs=home / "blobs")
 
-
-def backups_dir_for(database: Path) -> Path:
-    """Backups of a database live beside it, so `--db PATH` never writes into the user's home."""
-    return database.parent / "backups"

@@ -1,7 +1,7 @@
 """Reference data: 30 structures, 12 offices, flags, idempotence, identical ids everywhere."""
 from __future__ import annotations
 
-from petr_desktop.domain.models import RegionalOffice, Structure
+from petr_desktop.domain.models import RegionalOffice
 from petr_desktop.services import maintenance, records, reference, structures
 from petr_desktop.storage.migrations import open_database
 

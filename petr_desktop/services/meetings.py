@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -15,9 +16,14 @@ from .records import apply_changes, insert, load
 from .uow import reading, transactional
 
 
+@lru_cache(maxsize=1)
+def _agendas() -> dict[str, list[str]]:
+    return json.loads(resources.files("petr_desktop.resources").joinpath("agendas.json").read_text("utf-8"))
+
+
 def default_agenda(kind: str) -> list[str]:
-    text = resources.files("petr_desktop.resources").joinpath("agendas.json").read_text("utf-8")
-    return json.loads(text).get(kind, [])
+    """The agenda template of a meeting kind (resources/agendas.json), empty if none."""
+    return list(_agendas().get(kind, []))
 
 
 def default_title(kind: str, structure_name: str, day: date | None) -> str:

@@ -234,6 +234,3 @@ def list_rows(session: Session, model: type[M], order_by: str | None = None, **f
         query = query.order_by(getattr(model, order_by))
     return list(session.exec(query))
 
-
-def today() -> date:
-    return date.today()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from ..storage.database import raw_connection
-from ..storage.fts import fold, match_expression
+from ..storage.fts import match_expression
 from .uow import reading
 
 #: French names of the kinds of indexed records.

@@ -13,29 +13,26 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 Target = Database | Session
+Decorator = Callable[[Callable[Concatenate[Session, P], R]], Callable[Concatenate[Target, P], R]]
 
 
-def transactional(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Target, P], R]:
-    """A write use case: one transaction when given a Database, joined when given a Session."""
+def _runs_in(opener: Callable[[Database], object]) -> Decorator:
+    """Given a Database, open ``opener(db)`` around the call; given a Session, join it."""
 
-    @functools.wraps(fn)
-    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if isinstance(target, Database):
-            with target.unit_of_work() as session:
-                return fn(session, *args, **kwargs)
-        return fn(target, *args, **kwargs)
+    def decorate(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Target, P], R]:
+        @functools.wraps(fn)
+        def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            if isinstance(target, Database):
+                with opener(target) as session:  # type: ignore[attr-defined]
+                    return fn(session, *args, **kwargs)
+            return fn(target, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def reading(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Target, P], R]:
-    """A read use case: a read snapshot when given a Database."""
-
-    @functools.wraps(fn)
-    def wrapper(target: Target, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if isinstance(target, Database):
-            with target.reader() as session:
-                return fn(session, *args, **kwargs)
-        return fn(target, *args, **kwargs)
-
-    return wrapper
+#: A write use case: one transaction of its own when given a Database.
+transactional = _runs_in(Database.unit_of_work)
+#: A read use case: a read snapshot of its own when given a Database.
+reading = _runs_in(Database.reader)

@@ -67,11 +67,5 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session     # closing the session rolls the read transaction back
 
-    @contextmanager
-    def raw(self) -> Iterator[sqlite3.Connection]:
-        """A raw sqlite3 connection inside a write transaction (hot paths, maintenance)."""
-        with self.unit_of_work() as session:
-            yield raw_connection(session)
-
     def close(self) -> None:
         self.engine.dispose()
