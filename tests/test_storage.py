@@ -50,18 +50,20 @@ def test_fresh_database_equals_migrated_database(tmp_path):
     assert _schema(fresh) == _schema(migrated)
 
 
-def test_upgrade_fixture_of_revision_0001(tmp_path):
+@pytest.mark.parametrize("revision", ["0001", "0002"])
+def test_upgrade_fixture_of_each_past_revision(tmp_path, revision):
+    assert revision in known_revisions()[:-1]
     path = tmp_path / "old.sqlite"
-    shutil.copy(FIXTURES / "schema_0001.sqlite", path)
+    shutil.copy(FIXTURES / f"schema_{revision}.sqlite", path)
     backups = tmp_path / "backups"
     db = open_database(path, backups=backups)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     # a backup of the old revision was taken first
-    copies = list(backups.glob("*avant-migration-0001.sqlite"))
+    copies = list(backups.glob(f"*avant-migration-{revision}.sqlite"))
     assert len(copies) == 1
     with sqlite3.connect(copies[0]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision
     # data survived, and the new full-text index covers what the old version wrote
     assert len(records.list_rows(db, Structure)) == 30
     assert [h.kind for h in search.search(db, "oeuvre")] == ["agenda_item"]

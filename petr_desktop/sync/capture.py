@@ -68,14 +68,14 @@ def mint(conn: sqlite3.Connection, now_ms: int | None = None) -> int:
     if not changes:
         return 0
 
-    replica_id, seq, last_hlc = conn.execute(
-        "SELECT replica_id, seq, hlc FROM sync_local WHERE id = 1").fetchone()
+    replica_id, seq, last_hlc, author = conn.execute(
+        "SELECT replica_id, seq, hlc, user_initials || ' ' || user_name FROM sync_local WHERE id = 1").fetchone()
     hlc = hlc_clock.tick(last_hlc, now_ms)
     batch_id = new_id()
     ctx_vv = version_vector(conn)
     ctx_vv[replica_id] = seq + len(changes)
-    conn.execute("INSERT INTO sync_batch(batch_id, replica_id, hlc, ctx_vv) VALUES (?, ?, ?, ?)",
-                 (batch_id, replica_id, hlc, json.dumps(ctx_vv, sort_keys=True)))
+    conn.execute("INSERT INTO sync_batch(batch_id, replica_id, hlc, ctx_vv, author) VALUES (?, ?, ?, ?, ?)",
+                 (batch_id, replica_id, hlc, json.dumps(ctx_vv, sort_keys=True), author.strip()))
     ops = []
     heads = []
     for offset, (table, row_id, field, value, kind) in enumerate(changes, start=1):

@@ -6,8 +6,9 @@ from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata
 
-#: This replica: its id and name, its op counter, its clock, and the importer flag that
-#: silences capture triggers while ops received from elsewhere are applied.
+#: This replica: its id and device name, its op counter, its clock, the importer flag that
+#: silences capture triggers while ops received from elsewhere are applied, the user of
+#: this device (author of changes and signer) and the last own op seq sent away.
 sync_local = Table(
     "sync_local", metadata,
     Column("id", Integer, primary_key=True),
@@ -16,6 +17,10 @@ sync_local = Table(
     Column("seq", Integer, nullable=False, server_default="0"),
     Column("hlc", Integer, nullable=False, server_default="0"),
     Column("applying", Integer, nullable=False, server_default="0"),
+    Column("user_name", Text, nullable=False, server_default=""),
+    Column("user_role", Text, nullable=False, server_default=""),
+    Column("user_initials", Text, nullable=False, server_default=""),
+    Column("exported_seq", Integer, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="ck_sync_local_single_row"),
 )
 
@@ -33,6 +38,7 @@ sync_batch = Table(
     Column("replica_id", Text, nullable=False),
     Column("hlc", Integer, nullable=False),
     Column("ctx_vv", Text, nullable=False),
+    Column("author", Text, nullable=False, server_default=""),
 )
 
 #: The op log: one op per changed field, append-only.
