@@ -18,4 +18,4 @@ def run(db_path: Path | None = None, argv: list[str] | None = None) -> int:
     log.info("Carnet PETR %s starting", __version__)
     from .ui.application import run_gui
 
-    return run_gui(db_path or app_paths.database, app_paths.home, argv or sys.argv[:1])
+    return run_gui(db_path or app_paths.database, app_paths.home, argv or sys.argv[:1], app_paths.settings)

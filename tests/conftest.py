@@ -66,3 +66,25 @@ def type_text(widget, text: str) -> None:
     for char in text:
         QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, char,
                            Qt.KeyboardModifier.NoModifier)
+
+
+@pytest.fixture
+def make_context(tmp_path: Path):
+    """Build an AppContext over a database; background tasks run inline (synchronous)."""
+    def build(database: Database):
+        from petr_desktop.tasks.runner import TaskRunner
+        from petr_desktop.ui.context import AppContext, Bus, make_settings
+
+        return AppContext(database, make_settings(tmp_path / "settings.ini"), TaskRunner(synchronous=True), Bus())
+    return build
+
+
+@pytest.fixture
+def main_window(qtbot, demo_db, make_context):
+    from petr_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(make_context(demo_db))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

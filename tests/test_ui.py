@@ -1,82 +1,111 @@
-"""The first main window, driven through its widgets."""
+"""The main window: navigation, structures, global search, status bar, start-up."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from conftest import type_text
-from petr_desktop.ui.main_window import MainWindow
-
-@pytest.fixture
-def window(qtbot, demo_db):
-    win = MainWindow(demo_db)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+from petr_desktop.domain.models import Person
+from petr_desktop.services import records
+from petr_desktop.ui.dialogs.search_dialog import SearchDialog
+from petr_desktop.ui.main_window import PAGE_CLASSES, MainWindow
+from petr_desktop.ui.pages.structures import StructuresPage
 
 
 def _cell(view, row: int, column: int) -> str:
     return view.model().index(row, column).data()
 
 
-def test_lists_the_thirty_structures_with_department_and_office(window):
-    view = window.structures_view
+def test_side_navigation_has_the_seven_pages(main_window, qtbot):
+    titles = [main_window.nav.item(i).text() for i in range(main_window.nav.count())]
+    assert titles == ["Tableau de bord", "Structures", "Réunions", "Actions", "Fiches", "Synchronisation",
+                      "Paramètres"]
+    for number, page_class in enumerate(PAGE_CLASSES, start=1):
+        qtbot.keyClick(main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert main_window.stack.currentWidget() is main_window.page(page_class)
+
+
+def test_structures_page_lists_the_thirty_with_department_and_office(main_window):
+    page = main_window.show_page(StructuresPage)
+    view = page.view
     assert view.model().rowCount() == 30
     headers = [view.model().headerData(c, Qt.Orientation.Horizontal) for c in range(view.model().columnCount())]
     assert headers == ["Structure", "Forme juridique", "Siège", "Départements", "Maison de Région", "À vérifier"]
     rows = {_cell(view, r, 0): (_cell(view, r, 3), _cell(view, r, 4)) for r in range(30)}
     assert rows["Pays de la Déodatie"] == ("88", "Épinal")
-    assert "30 structures" in window.statusBar().currentMessage()
+    names = [_cell(view, r, 0) for r in range(30)]
+    assert names.index("Pays de Châlons-en-Champagne") < names.index("Pays de Chaumont")   # French order
 
 
-def test_french_sort_order_ignores_accents(window):
-    names = [_cell(window.structures_view, r, 0) for r in range(30)]
-    assert names.index("Pays de Châlons-en-Champagne") < names.index("Pays de Chaumont")
-    assert names.index("Sélestat Alsace Centrale") > names.index("Saverne Plaine et Plateau")
-
-
-def test_flagged_cells_are_highlighted(window):
-    model = window.structures
+def test_flagged_cells_are_highlighted(main_window):
+    model = main_window.show_page(StructuresPage).model
     row = next(i for i, r in enumerate(model.rows) if r.name == "Bruche-Mossig")
     assert model.index(row, 2).data(Qt.ItemDataRole.BackgroundRole) is not None     # siège à vérifier
     assert model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) is None
 
 
-def test_search_box_finds_across_the_data(window, qtbot, tmp_path):
-    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    assert window.search_box.hasFocus()
-    type_text(window.search_box, "réfaction")
-    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=2000)
-    assert window.results_box.isVisible()
-    hit = window.results.rows[0]
+def _search(main_window, qtbot, text):
+    dialog = SearchDialog(main_window.context, main_window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(dialog.box, text)
+    qtbot.waitUntil(lambda: bool(dialog.label.text()), timeout=2000)
+    return dialog
+
+
+def test_global_search_finds_and_opens_a_structure(main_window, qtbot):
+    dialog = _search(main_window, qtbot, "Déodatie")
+    assert dialog.results.rows[0].kind == "structure"
+    qtbot.keyClick(dialog.box, Qt.Key.Key_Return)
+    page = main_window.stack.currentWidget()
+    assert isinstance(page, StructuresPage)
+    assert [i.data() for i in page.view.selectionModel().selectedRows()] == ["Pays de la Déodatie"]
+
+
+def test_global_search_accents_and_no_result(main_window, qtbot):
+    dialog = _search(main_window, qtbot, "réfaction")
+    hit = dialog.results.rows[0]
     assert "réfaction" in hit.excerpt and hit.context.startswith("Dialogue de gestion")
-    assert "résultats pour « réfaction »" in window.results_label.text()
-    assert window.grab().save(str(tmp_path / "recherche.png"))
+    dialog.box.clear()
+    type_text(dialog.box, "zzzzqx")
+    qtbot.waitUntil(lambda: dialog.label.text() == "Aucun résultat pour « zzzzqx »", timeout=2000)
 
 
-def test_no_result_and_clearing(window, qtbot):
-    type_text(window.search_box, "zzzzqx")
-    qtbot.waitUntil(lambda: window.results_box.isVisible(), timeout=2000)
-    assert window.results.rowCount() == 0
-    assert window.results_label.text() == "Aucun résultat pour « zzzzqx »"
-    window.search_box.clear()
-    qtbot.waitUntil(lambda: not window.results_box.isVisible(), timeout=2000)
+def test_ctrl_k_opens_the_search(main_window, qtbot):
+    seen = []
+
+    def close_dialog():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SearchDialog) and w.isVisible()]
+        seen.extend(dialogs)
+        for d in dialogs:
+            d.reject()
+
+    QTimer.singleShot(100, close_dialog)
+    qtbot.keyClick(main_window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert len(seen) == 1 and seen[0].focusWidget() is seen[0].box
 
 
-def test_opening_a_structure_hit_selects_it(window, qtbot):
-    type_text(window.search_box, "Déodatie")
-    qtbot.waitUntil(lambda: window.results.rowCount() > 0, timeout=2000)
-    row = next(i for i, h in enumerate(window.results.rows) if h.kind == "structure")
-    window.results_view.doubleClicked.emit(window.results.index(row, 0))
-    selected = window.structures_view.selectionModel().selectedRows()
-    assert [index.data() for index in selected] == ["Pays de la Déodatie"]
+def test_status_bar_shows_save_time_and_unsynced_changes(main_window, qtbot):
+    before = main_window.unsynced.text()
+    records.create(main_window.context.db, Person, full_name="Nouvelle personne")
+    main_window.context.notify_saved()
+    assert main_window.save_state.text().startswith("Enregistré à ")
+    qtbot.waitUntil(lambda: main_window.unsynced.text() != before, timeout=2000)
+    assert "non synchronisée" in main_window.unsynced.text()
+
+
+def test_window_state_is_remembered(main_window, qtbot, make_context):
+    main_window.nav.setCurrentRow(3)
+    main_window.close()
+    again = MainWindow(main_window.context)
+    qtbot.addWidget(again)
+    assert again.nav.currentRow() == 3
 
 
 def test_application_starts_on_the_user_database_in_french(qtbot, qapp, isolated_home):
     """Start-up as `make run` does it: home folder, database, reference data, translators."""
-    from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QCoreApplication
 
     from petr_desktop.services.structures import list_structures
     from petr_desktop.storage.migrations import open_database
@@ -86,7 +115,7 @@ def test_application_starts_on_the_user_database_in_french(qtbot, qapp, isolated
 
     def inspect_then_quit():
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen["rows"] = windows[0].structures.rowCount() if windows else 0
+        seen["pages"] = windows[0].nav.count() if windows else 0
         seen["cancel"] = QCoreApplication.translate("QPlatformTheme", "Cancel")
         for w in windows:
             w.close()
@@ -95,5 +124,12 @@ def test_application_starts_on_the_user_database_in_french(qtbot, qapp, isolated
     QTimer.singleShot(300, inspect_then_quit)
     code = run_gui(isolated_home / "carnet-petr.sqlite", isolated_home, ["petr-desktop"])
     assert code == 0
-    assert seen == {"rows": 30, "cancel": "Annuler"}
+    assert seen == {"pages": 7, "cancel": "Annuler"}
     assert len(list_structures(open_database(isolated_home / "carnet-petr.sqlite"))) == 30
+
+
+@pytest.mark.parametrize("page_class", PAGE_CLASSES)
+def test_every_page_renders(main_window, page_class, tmp_path):
+    page = main_window.show_page(page_class)
+    assert main_window.stack.currentWidget() is page
+    assert main_window.grab().save(str(tmp_path / f"{page_class.__name__}.png"))

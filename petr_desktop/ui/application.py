@@ -9,7 +9,7 @@ from . import startup
 from .errors import install_excepthook
 
 
-def run_gui(db_path: Path, home: Path, argv: list[str]) -> int:
+def run_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     startup.configure_application(app)
     install_excepthook()
@@ -21,9 +21,12 @@ def run_gui(db_path: Path, home: Path, argv: list[str]) -> int:
     if db is None:
         lock.unlock()
         return 1
+    from ..tasks.runner import TaskRunner
+    from .context import AppContext, Bus, make_settings
     from .main_window import MainWindow
 
-    window = MainWindow(db)
+    context = AppContext(db, make_settings(settings_path or home / "settings.ini"), TaskRunner(app), Bus(app))
+    window = MainWindow(context)
     window.show()
     try:
         return app.exec()

@@ -1,131 +1,157 @@
-"""The first main window: the 30 structures, and a search box that finds across the data."""
+"""The main window: side navigation, pages, global search, save state and sync counter."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, QTimer
+from datetime import datetime
+
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QMainWindow, QSplitter,
-                               QTableView, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QStackedWidget, QToolBar, QWidget)
 
-from ..services.search import search
-from ..services.structures import list_structures
-from ..storage.database import Database
-from .models import SORT_ROLE, SearchResultsModel, StructuresModel
+from ..services import navigation, profile
+from .context import AppContext
+from .dialogs.search_dialog import SearchDialog
+from .dialogs.shortcuts import ShortcutsDialog
+from .icons import icon
+from .pages.actions import ActionsPage
+from .pages.base import Page
+from .pages.dashboard import DashboardPage
+from .pages.meetings import MeetingsPage
+from .pages.settings import SettingsPage
+from .pages.sheets import SheetsPage
+from .pages.structures import StructuresPage
+from .pages.sync import SyncPage
 
-SEARCH_DELAY_MS = 200
-SEARCH_LIMIT = 50
-
-
-def _table(model, parent: QWidget) -> QTableView:
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setWordWrap(False)
-    return view
+PAGE_CLASSES: tuple[type[Page], ...] = (DashboardPage, StructuresPage, MeetingsPage, ActionsPage, SheetsPage,
+                                        SyncPage, SettingsPage)
+#: Which page shows which screen of navigation.resolve.
+SCREEN_PAGES = {"structure": StructuresPage, "meeting": MeetingsPage, "sheet": SheetsPage, "action": ActionsPage}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, settings: QSettings | None = None) -> None:
+    def __init__(self, context: AppContext) -> None:
         super().__init__()
-        self.db = db
+        self.context = context
         self.setWindowTitle("Carnet PETR — Ingénierie territoriale des Pays/PETR")
-        self.resize(1200, 720)
+        self.setObjectName("main_window")
+        self.resize(1280, 800)
 
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Rechercher partout : relevés, décisions, actions, fiches… (Ctrl+K)")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(420)
-        toolbar = QToolBar("Recherche", self)
-        toolbar.setMovable(False)
-        toolbar.setObjectName("search_toolbar")
-        toolbar.addWidget(QLabel("  Recherche : "))
-        toolbar.addWidget(self.search_box)
-        self.addToolBar(toolbar)
-        focus_search = QAction("Rechercher", self)
-        focus_search.setShortcut(QKeySequence("Ctrl+K"))
-        focus_search.triggered.connect(self._focus_search)
-        self.addAction(focus_search)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(210)
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget(self)
+        self.pages: dict[type[Page], Page] = {}
+        for number, page_class in enumerate(PAGE_CLASSES, start=1):
+            page = page_class(context, self.stack)
+            self.pages[page_class] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(icon(page.icon_name), page.title)
+            item.setToolTip(f"{page.title} (Ctrl+{number})")
+            self.nav.addItem(item)
+            shortcut = QAction(page.title, self)
+            shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            shortcut.triggered.connect(lambda _=False, n=number - 1: self.nav.setCurrentRow(n))
+            self.addAction(shortcut)
+        self.nav.currentRowChanged.connect(self._show_page)
 
-        self.structures = StructuresModel(self)
-        self.structures_proxy = QSortFilterProxyModel(self)
-        self.structures_proxy.setSourceModel(self.structures)
-        self.structures_proxy.setSortRole(SORT_ROLE)
-        self.structures_view = _table(self.structures_proxy, self)
-        self.structures_view.setSortingEnabled(True)
-        self.structures_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-
-        self.results = SearchResultsModel(self)
-        self.results_view = _table(self.results, self)
-        self.results_label = QLabel("", self)
-        results_box = QWidget(self)
-        layout = QVBoxLayout(results_box)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.results_label)
-        layout.addWidget(self.results_view)
-        results_box.hide()
-        self.results_box = results_box
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.structures_view)
-        splitter.addWidget(results_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.setCentralWidget(splitter)
+        toolbar = QToolBar("Outils", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.search_action = QAction(icon("search"), "Rechercher (Ctrl+K)", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action.triggered.connect(self.open_search)
+        help_action = QAction(icon("help"), "Raccourcis (F1)", self)
+        help_action.setShortcut(QKeySequence("F1"))
+        help_action.triggered.connect(lambda: ShortcutsDialog(self).exec())
+        toolbar.addAction(self.search_action)
+        toolbar.addAction(help_action)
+        self.addToolBar(toolbar)
 
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.run_search)
-        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search_box.returnPressed.connect(self.run_search)
-        self.results_view.doubleClicked.connect(self._open_hit)
+        self.save_state = QLabel("Aucune modification depuis l'ouverture", self)
+        self.unsynced = QLabel(self)
+        self.statusBar().addWidget(self.save_state, 1)
+        self.statusBar().addPermanentWidget(self.unsynced)
+        context.bus.saved.connect(self._on_saved)
+        context.bus.open_record.connect(self.open_record)
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setSingleShot(True)
+        self._sync_timer.setInterval(500)
+        self._sync_timer.timeout.connect(self._refresh_unsynced)
 
-        self.reload()
+        self._restore_state()
+        self._refresh_unsynced()
+        if self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
 
-    def reload(self) -> None:
-        self.structures.set_rows(list_structures(self.db))
-        header = self.structures_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        flagged = sum(1 for r in self.structures.rows if r.to_verify)
-        self.statusBar().showMessage(
-            f"{len(self.structures.rows)} structures — {flagged} avec des informations à vérifier "
-            f"— base : {self.db.path}")
+    # --- pages ---------------------------------------------------------------------------
+    def page(self, page_class: type[Page]) -> Page:
+        return self.pages[page_class]
 
-    def _focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
+    def show_page(self, page_class: type[Page]) -> Page:
+        self.nav.setCurrentRow(PAGE_CLASSES.index(page_class))
+        return self.pages[page_class]
 
-    def run_search(self) -> None:
-        self._search_timer.stop()
-        text = self.search_box.text().strip()
-        if not text:
-            self.results.set_rows([])
-            self.results_box.hide()
+    def _show_page(self, row: int) -> None:
+        if row < 0:
             return
-        hits = search(self.db, text, limit=SEARCH_LIMIT)
-        self.results.set_rows(hits)
-        if not hits:
-            summary = f"Aucun résultat pour « {text} »"
-        elif len(hits) == SEARCH_LIMIT:
-            summary = f"Les {SEARCH_LIMIT} meilleurs résultats pour « {text} » (précisez la recherche pour affiner)"
-        else:
-            summary = f"{len(hits)} résultat(s) pour « {text} »"
-        self.results_label.setText(summary)
-        self.results_view.resizeColumnsToContents()
-        self.results_box.show()
+        page = self.pages[PAGE_CLASSES[row]]
+        self.stack.setCurrentWidget(page)
+        page.activate()
 
-    def _open_hit(self, index) -> None:
-        hit = self.results.row_at(index)
-        if hit.kind != "structure":
+    def open_search(self) -> None:
+        dialog = SearchDialog(self.context, self)
+        dialog.box.setFocus()
+        dialog.exec()
+
+    def open_record(self, kind: str, record_id: str) -> None:
+        target = navigation.resolve(self.context.db, kind, record_id)
+        if target is None:
+            QMessageBox.information(self, "Carnet PETR", "Cet enregistrement n'existe plus.")
             return
-        for row, structure in enumerate(self.structures.rows):
-            if structure.id == hit.record_id:
-                source = self.structures.index(row, 0)
-                self.structures_view.selectRow(self.structures_proxy.mapFromSource(source).row())
-                self.structures_view.setFocus()
-                return
+        screen, screen_id = target
+        page_class = SCREEN_PAGES[screen]
+        page = self.show_page(page_class)
+        page.open_record(screen, screen_id)
+
+    # --- status bar ----------------------------------------------------------------------
+    def _on_saved(self, when: datetime) -> None:
+        self.save_state.setText(f"Enregistré à {when:%H:%M}")
+        self._sync_timer.start()
+
+    def _refresh_unsynced(self) -> None:
+        count = profile.unsynced_changes(self.context.db)
+        self.unsynced.setText(f"{count} modification(s) non synchronisée(s)")
+
+    # --- window state ----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        settings = self.context.settings
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        row = settings.value("window/page", 0, type=int)
+        self.nav.setCurrentRow(row if 0 <= row < len(PAGE_CLASSES) else 0)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        for page in self.pages.values():
+            close = getattr(page, "before_close", None)
+            if close:
+                close()
+        settings = self.context.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/page", self.nav.currentRow())
+        settings.sync()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Background work off the GUI thread, with results delivered on it (the only Qt below ui/)."""

@@ -1,0 +1,44 @@
+"""Table views with the house defaults, and a French-sorting proxy."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from ..models import SORT_ROLE
+
+
+def make_table(model, parent: QWidget | None = None, sortable: bool = False) -> QTableView:
+    """A read-only, row-selecting table; with ``sortable`` it sorts in French order."""
+    view = QTableView(parent)
+    if sortable:
+        proxy = QSortFilterProxyModel(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    else:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(False)
+    return view
+
+
+def source_row(view: QTableView, index) -> int:
+    """Row number in the source model of an index of ``view`` (sorted or not)."""
+    model = view.model()
+    if isinstance(model, QSortFilterProxyModel):
+        index = model.mapToSource(index)
+    return index.row()
+
+
+def select_source_row(view: QTableView, row: int) -> None:
+    model = view.model()
+    if isinstance(model, QSortFilterProxyModel):
+        row = model.mapFromSource(model.sourceModel().index(row, 0)).row()
+    view.selectRow(row)
