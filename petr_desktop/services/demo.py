@@ -154,7 +154,7 @@ def _money(session: Session, rng: random.Random, structure_id: str, year: int, i
 
 def _meetings(session, rng, structure, year, chargee, staff, referent, counts) -> None:
     dates = [date(year, 3, 3) + timedelta(days=rng.randrange(0, 60)),
-             date(year, 10, 1) + timedelta(days=rng.randrange(0, 55))]
+             date(year, 10, 1) + timedelta(days=rng.randrange(0, 55 if year < 2026 else 100))]
     for number, day in enumerate(dates, start=1):
         planned = day > date(2026, 11, 28)
         meeting = meetings.create_meeting(
