@@ -88,3 +88,27 @@ def main_window(qtbot, demo_db, make_context):
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch):
+    """Modal message boxes would block a test forever: record them instead.
+
+    ``question`` answers Yes unless a test sets ``message_boxes.answer``.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    class Recorder(list):
+        answer = QMessageBox.StandardButton.Yes
+
+    shown = Recorder()
+
+    def recorder(kind):
+        def show(_parent, _title, text, *args, **kwargs):
+            shown.append((kind, text))
+            return shown.answer if kind == "question" else QMessageBox.StandardButton.Ok
+        return staticmethod(show)
+
+    for kind in ("information", "warning", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, kind, recorder(kind))
+    return shown

@@ -192,3 +192,38 @@ def action_board(session: Session, structure_id: str | None = None, status: str 
                               action.owner_name, action.due_on, action.status,
                               bool(open_ and action.due_on and action.due_on < today)))
     return sorted(rows, key=lambda r: (r.due_on or date.max, r.structure_name, r.label))
+
+
+@dataclass(frozen=True)
+class MinutesView:
+    """Everything the meeting mode shows, read in one snapshot."""
+
+    meeting: Meeting
+    structure_name: str
+    minutes: Minutes
+    agenda: list[AgendaItem]
+    attendance: list[Attendance]
+    decisions: list[Decision]
+    actions: list[Action]
+    amendments: list[Amendment]
+    sign_offs: list[SignOff]
+
+    @property
+    def frozen(self) -> bool:
+        return self.minutes.status in rules.FROZEN_MINUTES
+
+
+@transactional
+def open_for_meeting(session: Session, meeting_id: str, author: str = "") -> MinutesView:
+    """Open the meeting mode: the minutes are created on first opening."""
+    record = open_minutes(session, meeting_id, author=author)
+    meeting = load(session, Meeting, meeting_id)
+    structure = session.get(Structure, meeting.structure_id) if meeting.structure_id else None
+    by_position = lambda r: (r.position, r.id)  # noqa: E731
+    return MinutesView(
+        meeting=meeting, structure_name=structure.name if structure else "", minutes=record,
+        agenda=sorted(_live(session, AgendaItem, meeting_id=meeting_id), key=by_position),
+        attendance=sorted(_live(session, Attendance, meeting_id=meeting_id), key=by_position),
+        decisions=decisions(session, record.id), actions=actions_of(session, record.id),
+        amendments=amendments(session, record.id),
+        sign_offs=_live(session, SignOff, record_table="minutes", record_id=record.id))

@@ -16,6 +16,8 @@ class Bus(QObject):
     open_record = Signal(str, str)
     #: Something was written to the database (autosave or action), at that time.
     saved = Signal(datetime)
+    #: An autosave was refused (French reason); the typed text stays in its editor.
+    save_failed = Signal(str)
     #: Data changed in a way other pages may want to reload (e.g. after an import).
     data_changed = Signal()
 

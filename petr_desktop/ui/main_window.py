@@ -16,6 +16,7 @@ from .icons import icon
 from .pages.actions import ActionsPage
 from .pages.base import Page
 from .pages.dashboard import DashboardPage
+from .pages.meeting_mode import MeetingModePage
 from .pages.meetings import MeetingsPage
 from .pages.settings import SettingsPage
 from .pages.sheets import SheetsPage
@@ -25,7 +26,8 @@ from .pages.sync import SyncPage
 PAGE_CLASSES: tuple[type[Page], ...] = (DashboardPage, StructuresPage, MeetingsPage, ActionsPage, SheetsPage,
                                         SyncPage, SettingsPage)
 #: Which page shows which screen of navigation.resolve.
-SCREEN_PAGES = {"structure": StructuresPage, "meeting": MeetingsPage, "sheet": SheetsPage, "action": ActionsPage}
+SCREEN_PAGES = {"structure": StructuresPage, "meeting": MeetingModePage, "sheet": SheetsPage,
+                "action": ActionsPage}
 
 
 class MainWindow(QMainWindow):
@@ -55,6 +57,10 @@ class MainWindow(QMainWindow):
             shortcut.triggered.connect(lambda _=False, n=number - 1: self.nav.setCurrentRow(n))
             self.addAction(shortcut)
         self.nav.currentRowChanged.connect(self._show_page)
+        self.meeting_mode = MeetingModePage(context, self.stack)
+        self.pages[MeetingModePage] = self.meeting_mode
+        self.stack.addWidget(self.meeting_mode)
+        self.meeting_mode.leave_requested.connect(self.leave_meeting_mode)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -63,7 +69,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        toolbar = QToolBar("Outils", self)
+        self.toolbar = toolbar = QToolBar("Outils", self)
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -82,6 +88,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.save_state, 1)
         self.statusBar().addPermanentWidget(self.unsynced)
         context.bus.saved.connect(self._on_saved)
+        context.bus.save_failed.connect(self._on_save_failed)
         context.bus.open_record.connect(self.open_record)
         self._sync_timer = QTimer(self)
         self._sync_timer.setSingleShot(True)
@@ -98,8 +105,27 @@ class MainWindow(QMainWindow):
         return self.pages[page_class]
 
     def show_page(self, page_class: type[Page]) -> Page:
+        if page_class is MeetingModePage:
+            self._enter_meeting_mode()
+            return self.meeting_mode
+        self._leave_focus()
         self.nav.setCurrentRow(PAGE_CLASSES.index(page_class))
         return self.pages[page_class]
+
+    def _enter_meeting_mode(self) -> None:
+        """A focused screen: the navigation and the toolbar step aside."""
+        self.nav.hide()
+        self.toolbar.hide()
+        self.stack.setCurrentWidget(self.meeting_mode)
+
+    def _leave_focus(self) -> None:
+        self.nav.show()
+        self.toolbar.show()
+
+    def leave_meeting_mode(self) -> None:
+        self._leave_focus()
+        row = self.nav.currentRow()
+        self._show_page(row if row >= 0 else 0)
 
     def _show_page(self, row: int) -> None:
         if row < 0:
@@ -126,7 +152,12 @@ class MainWindow(QMainWindow):
     # --- status bar ----------------------------------------------------------------------
     def _on_saved(self, when: datetime) -> None:
         self.save_state.setText(f"Enregistré à {when:%H:%M}")
+        self.save_state.setStyleSheet("")
         self._sync_timer.start()
+
+    def _on_save_failed(self, reason: str) -> None:
+        self.save_state.setText(f"Non enregistré : {reason} (votre saisie est conservée)")
+        self.save_state.setStyleSheet("color: #b3261e;")
 
     def _refresh_unsynced(self) -> None:
         count = profile.unsynced_changes(self.context.db)

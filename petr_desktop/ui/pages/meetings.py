@@ -1,22 +1,96 @@
-"""Réunions: the meetings, planned and held."""
+"""Réunions: plan meetings, see them as a list (à venir / passées / toutes) or by month,
+and export them to Outlook as .ics files."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QTextCharFormat
+from PySide6.QtWidgets import (QButtonGroup, QCalendarWidget, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QMessageBox, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ...domain.enums import MeetingKind, MeetingStatus
-from ...domain.values import format_date_short
+from ...domain.values import format_date
 from ...services import meetings
+from ...services.errors import ServiceError
+from ...services.meetings import ALL, PAST, UPCOMING, MeetingRow
+from ..dialogs.meeting_dialog import FRENCH, MeetingDialog
+from ..icons import icon
 from ..models import RowsModel
-from ..widgets.tables import make_table, source_row
+from ..widgets.tables import make_table, select_source_row, source_row
 from .base import Page
 
+CANCELLED_BRUSH = QBrush(QColor("#8a8a8a"))
+MEETING_DAY_BACKGROUND = QColor("#d6e6f7")
+MEETING_DAY_FOREGROUND = QColor("#1f4e79")
+PERIODS = ((UPCOMING, "À venir"), (PAST, "Passées"), (ALL, "Toutes"))
+EMPTY_TEXT = {UPCOMING: "Aucune réunion à venir.", PAST: "Aucune réunion passée.", ALL: "Aucune réunion."}
+COUNT_TEXT = {UPCOMING: "à venir", PAST: "passée(s)", ALL: "au total"}
 
-class MeetingsModel(RowsModel):
-    columns = (("Date", lambda m: format_date_short(m.meeting_date)),
+
+WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def _day(row: MeetingRow) -> str:
+    """« jeu. 03/12/2026 »."""
+    day = row.meeting_date
+    return f"{WEEKDAYS[day.weekday()]} {day:%d/%m/%Y}" if day else ""
+
+
+def _summary(row: MeetingRow) -> str:
+    """The meeting on a few lines, for the narrow list of a day."""
+    lines = [row.title]
+    if row.other_structures:
+        lines.append(f"Structures : {row.structures_label}")
+    lines.append(f"{row.place_label} · {MeetingStatus(row.status).label}" if row.place_label
+                 else MeetingStatus(row.status).label)
+    return "\n".join(lines)
+
+
+class MeetingsModel(RowsModel[MeetingRow]):
+    columns = (("Date", _day),
+               ("Horaires", lambda m: m.hours_label),
                ("Type", lambda m: MeetingKind(m.kind).label),
-               ("Structure", lambda m: m.structure_name),
+               ("Structure", lambda m: m.structures_label),
+               ("Lieu", lambda m: m.place_label),
                ("Statut", lambda m: MeetingStatus(m.status).label),
                ("Réunion", lambda m: m.title))
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        # Dates and hours sort chronologically, not as text.
+        if role == Qt.ItemDataRole.UserRole and index.isValid() and index.column() in (0, 1):
+            row = self.rows[index.row()]
+            day = row.meeting_date.isoformat() if row.meeting_date else ""
+            hour = row.start_time.isoformat() if row.start_time else ""
+            return f"{day} {hour}" if index.column() == 0 else f"{hour} {day}"
+        return super().data(index, role)
+
+    def extra_data(self, row: MeetingRow, column: int, role: int):
+        if role == Qt.ItemDataRole.ForegroundRole and row.status == MeetingStatus.CANCELLED:
+            return CANCELLED_BRUSH
+        return None
+
+
+class DayModel(MeetingsModel):
+    """The meetings of one day: hours, and the meeting on three lines."""
+
+    columns = (("Horaires", lambda m: m.hours_label), ("Réunion", _summary))
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.UserRole and index.isValid():
+            row = self.rows[index.row()]
+            return row.start_time.isoformat() if row.start_time else ""
+        return RowsModel.data(self, index, role)
+
+
+def _meetings_table(model: MeetingsModel, parent: QWidget) -> QTableView:
+    view = make_table(model, parent, sortable=True)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return view
 
 
 class MeetingsPage(Page):
@@ -25,11 +99,298 @@ class MeetingsPage(Page):
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)
-        self.model = MeetingsModel(self)
-        self.view = make_table(self.model, self, sortable=True)
-        self.view.doubleClicked.connect(
-            lambda i: self.context.bus.open_record.emit("meeting", self.model.rows[source_row(self.view, i)].id))
-        QVBoxLayout(self).addWidget(self.view)
+        #: Today's date; tests pin it (the demo data is built around 28 November 2026).
+        self.today: Callable[[], date] = date.today
+        self.period = UPCOMING
+        self.all_rows: list[MeetingRow] = []
+        self.dialog: MeetingDialog | None = None
+        self._highlighted: list[QDate] = []
+        self._pending_select: str | None = None
 
+        self.new_button = QPushButton(icon("add"), "Nouvelle réunion", self)
+        self.new_button.setToolTip("Planifier une réunion (Ctrl+N)")
+        self.edit_button = QPushButton(icon("edit"), "Modifier", self)
+        self.edit_button.setToolTip("Modifier la réunion sélectionnée")
+        self.export_button = QPushButton(icon("calendar-export"), "Exporter (.ics)", self)
+        self.export_button.setToolTip("Enregistrer la réunion sélectionnée pour Outlook")
+        self.export_all_button = QPushButton(icon("export"), "Exporter toutes les réunions à venir (.ics)", self)
+        self.export_all_button.setToolTip("Un seul fichier avec toutes les réunions prévues à partir d'aujourd'hui")
+        new_action = QAction("Nouvelle réunion", self)
+        new_action.setShortcut(QKeySequence("Ctrl+N"))
+        new_action.triggered.connect(self.new_meeting)
+        self.addAction(new_action)
+        self.new_action = new_action
+
+        toolbar = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.export_button):
+            toolbar.addWidget(button)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.export_all_button)
+
+        # List tab: period toggle, count, table.
+        self.model = MeetingsModel(self)
+        self.view = _meetings_table(self.model, self)
+        self.period_group = QButtonGroup(self)
+        self.period_buttons: dict[str, QPushButton] = {}
+        periods = QHBoxLayout()
+        for period, label in PERIODS:
+            button = QPushButton(label, self)
+            button.setCheckable(True)
+            button.setObjectName(f"period_{period}")
+            self.period_group.addButton(button)
+            self.period_buttons[period] = button
+            button.clicked.connect(lambda _=False, p=period: self.set_period(p))
+            periods.addWidget(button)
+        self.period_buttons[UPCOMING].setChecked(True)
+        self.count_label = QLabel(self)
+        periods.addSpacing(12)
+        periods.addWidget(self.count_label, 1)
+        list_tab = QWidget(self)
+        list_layout = QVBoxLayout(list_tab)
+        list_layout.addLayout(periods)
+        list_layout.addWidget(self.view)
+
+        # Month tab: calendar with meeting days highlighted, and the chosen day's meetings.
+        self.calendar = QCalendarWidget(self)
+        self.calendar.setLocale(FRENCH)
+        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.calendar.setGridVisible(True)
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.calendar.setMinimumSize(520, 360)
+        self.month_label = QLabel(self)
+        self.day_label = QLabel(self)
+        self.day_label.setStyleSheet("font-weight: bold;")
+        self.day_model = DayModel(self)
+        self.day_view = _meetings_table(self.day_model, self)
+        self.day_view.setWordWrap(True)
+        self.day_view.setStyleSheet("QTableView::item { padding: 4px; }")
+        month_tab = QWidget(self)
+        month_layout = QHBoxLayout(month_tab)
+        calendar_column = QVBoxLayout()
+        calendar_column.addWidget(self.calendar)
+        calendar_column.addWidget(self.month_label)
+        calendar_column.addStretch(1)
+        day_column = QVBoxLayout()
+        day_column.addWidget(self.day_label)
+        day_column.addWidget(self.day_view, 1)
+        month_layout.addLayout(calendar_column)
+        month_layout.addLayout(day_column, 1)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(list_tab, "Liste")
+        self.tabs.addTab(month_tab, icon("meetings"), "Mois")
+        layout = QVBoxLayout(self)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.tabs, 1)
+
+        for view in (self.view, self.day_view):
+            view.doubleClicked.connect(lambda index, v=view: self._open(v, index))
+            view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.tabs.currentChanged.connect(lambda _i: self._update_buttons())
+        self.calendar.selectionChanged.connect(self._show_day)
+        self.calendar.currentPageChanged.connect(lambda _y, _m: self._show_month())
+        self.new_button.clicked.connect(self.new_meeting)
+        self.edit_button.clicked.connect(self.edit_meeting)
+        self.export_button.clicked.connect(self.export_selected)
+        self.export_all_button.clicked.connect(self.export_upcoming)
+        context.bus.data_changed.connect(self._reload_if_shown)
+        self._update_buttons()
+
+    # --- loading ------------------------------------------------------------------------
     def activate(self) -> None:
-        self.context.tasks.run(lambda: meetings.list_meetings(self.db), self.model.set_rows)
+        self.context.tasks.run(lambda: meetings.list_meetings(self.db), self._loaded)
+
+    def _reload_if_shown(self) -> None:
+        if self.isVisible():
+            self.activate()
+
+    def _loaded(self, rows: list[MeetingRow], select_id: str | None = None) -> None:
+        self.all_rows = rows
+        current = self.selected_meeting()
+        select_id = select_id or self._pending_select or (current.id if current else None)
+        self._pending_select = None
+        self._show_period()
+        self._highlight_days()
+        self._show_day()
+        self._show_month()
+        if select_id:
+            self.select_meeting(select_id)
+
+    def set_period(self, period: str) -> None:
+        self.period = period
+        self.period_buttons[period].setChecked(True)
+        self._show_period()
+
+    def _show_period(self) -> None:
+        rows = meetings.in_period(self.all_rows, self.period, self.today())
+        self.model.set_rows(rows)
+        order = Qt.SortOrder.DescendingOrder if self.period == PAST else Qt.SortOrder.AscendingOrder
+        self.view.sortByColumn(0, order)
+        self.count_label.setText(f"{len(rows)} réunion(s) {COUNT_TEXT[self.period]}" if rows
+                                 else EMPTY_TEXT[self.period])
+        self._fit_columns(self.view)
+        self._update_buttons()
+
+    @staticmethod
+    def _fit_columns(view: QTableView) -> None:
+        view.resizeColumnsToContents()
+        header = view.horizontalHeader()
+        for column in range(header.count() - 1):
+            header.resizeSection(column, min(header.sectionSize(column), 230))
+
+    # --- month view ---------------------------------------------------------------------
+    def _highlight_days(self) -> None:
+        for day in self._highlighted:
+            self.calendar.setDateTextFormat(day, QTextCharFormat())
+        marked = QTextCharFormat()
+        marked.setFontWeight(700)
+        marked.setBackground(MEETING_DAY_BACKGROUND)
+        marked.setForeground(MEETING_DAY_FOREGROUND)
+        days = {r.meeting_date for r in self.all_rows if r.meeting_date}
+        self._highlighted = [QDate(d.year, d.month, d.day) for d in sorted(days)]
+        for day in self._highlighted:
+            self.calendar.setDateTextFormat(day, marked)
+
+    def show_day(self, day: date) -> None:
+        """Select a day of the month view (as a click on it would)."""
+        self.calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        self._show_day()
+
+    def _show_day(self) -> None:
+        day = self.calendar.selectedDate().toPython()
+        rows = meetings.on_day(self.all_rows, day)
+        self.day_model.set_rows(rows)
+        self.day_label.setText(f"Réunions du {format_date(day)}" if rows else f"Aucune réunion le {format_date(day)}")
+        self.day_view.resizeColumnToContents(0)
+        self.day_view.resizeRowsToContents()
+        self._update_buttons()
+
+    def _show_month(self) -> None:
+        year, month = self.calendar.yearShown(), self.calendar.monthShown()
+        count = sum(1 for r in self.all_rows if r.meeting_date and (r.meeting_date.year, r.meeting_date.month)
+                    == (year, month))
+        name = FRENCH.standaloneMonthName(month)
+        self.month_label.setText(f"{count} réunion(s) en {name} {year} (jours en gras)" if count
+                                 else f"Aucune réunion en {name} {year}")
+
+    # --- selection ----------------------------------------------------------------------
+    def _current_view(self) -> tuple[QTableView, MeetingsModel]:
+        return (self.view, self.model) if self.tabs.currentIndex() == 0 else (self.day_view, self.day_model)
+
+    def selected_meeting(self) -> MeetingRow | None:
+        view, model = self._current_view()
+        rows = view.selectionModel().selectedRows()
+        return model.rows[source_row(view, rows[0])] if rows else None
+
+    def select_meeting(self, meeting_id: str) -> bool:
+        """Show a meeting: in the month view if it lists it, else in the list (« Toutes » if need be)."""
+        if self.tabs.currentIndex() == 1:
+            for row, meeting in enumerate(self.day_model.rows):
+                if meeting.id == meeting_id:
+                    select_source_row(self.day_view, row)
+                    return True
+        self.tabs.setCurrentIndex(0)
+        for attempt in (self.period, ALL):
+            if attempt != self.period:
+                self.set_period(attempt)
+            for row, meeting in enumerate(self.model.rows):
+                if meeting.id == meeting_id:
+                    select_source_row(self.view, row)
+                    self.view.scrollTo(self.view.currentIndex())
+                    return True
+        return False
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_meeting() is not None
+        self.edit_button.setEnabled(chosen)
+        self.export_button.setEnabled(chosen)
+
+    def _open(self, view: QTableView, index) -> None:
+        model = view.model().sourceModel()
+        self.context.bus.open_record.emit("meeting", model.rows[source_row(view, index)].id)
+
+    def open_record(self, kind: str, record_id: str) -> bool:
+        """The meeting mode is the main window's; here a meeting is at most shown in the list
+        (once the list is loaded, if it is still loading)."""
+        if kind != "meeting":
+            return False
+        if not self.all_rows:
+            self._pending_select = record_id
+            self.activate()
+            return True
+        return self.select_meeting(record_id)
+
+    # --- planning -----------------------------------------------------------------------
+    def new_meeting(self) -> None:
+        day = self.calendar.selectedDate().toPython() if self.tabs.currentIndex() == 1 else self.today()
+        self.context.tasks.run(lambda: meetings.planning_choices(self.db),
+                               lambda choices: self._open_dialog(choices, None, day))
+
+    def edit_meeting(self) -> None:
+        chosen = self.selected_meeting()
+        if chosen is None:
+            QMessageBox.information(self, "Carnet PETR", "Sélectionnez d'abord une réunion.")
+            return
+        self.context.tasks.run(
+            lambda: (meetings.planning_choices(self.db), meetings.meeting_details(self.db, chosen.id)),
+            lambda loaded: self._open_dialog(loaded[0], loaded[1], None))
+
+    def _open_dialog(self, choices, details, day) -> None:
+        if details is not None and details.frozen_reason:
+            QMessageBox.warning(self, "Carnet PETR", details.frozen_reason)
+            return
+        if self.dialog is not None and not self.dialog.isVisible():
+            self.dialog.deleteLater()
+        self.dialog = MeetingDialog(self.context, choices, details, day, self)
+        self.dialog.saved.connect(self._after_save)
+        self.dialog.open()
+
+    def _after_save(self, meeting_id: str) -> None:
+        self.context.tasks.run(lambda: meetings.list_meetings(self.db),
+                               lambda rows: self._loaded(rows, select_id=meeting_id))
+
+    # --- calendar export ----------------------------------------------------------------
+    def _ask_path(self, suggested: str) -> Path | None:
+        folder = self.context.settings.value("meetings/ics_folder", str(Path.home()), type=str)
+        path, _ = QFileDialog.getSaveFileName(self, "Exporter pour l'agenda (Outlook)",
+                                              str(Path(folder) / suggested), "Agenda iCalendar (*.ics)")
+        if not path:
+            return None
+        target = Path(path) if path.lower().endswith(".ics") else Path(f"{path}.ics")
+        self.context.settings.setValue("meetings/ics_folder", str(target.parent))
+        return target
+
+    def export_selected(self) -> None:
+        chosen = self.selected_meeting()
+        if chosen is None:
+            QMessageBox.information(self, "Carnet PETR", "Sélectionnez d'abord une réunion.")
+            return
+        day = chosen.meeting_date.isoformat() if chosen.meeting_date else "sans-date"
+        target = self._ask_path(f"reunion-{day}.ics")
+        if target is None:
+            return
+        self.context.tasks.run(lambda: meetings.export_ics(self.db, target, [chosen.id]),
+                               lambda count: self._exported(target, count), self._export_failed)
+
+    def export_upcoming(self) -> None:
+        ids = meetings.upcoming_ids(self.all_rows, self.today())
+        if not ids:
+            QMessageBox.information(self, "Carnet PETR", "Aucune réunion à venir à exporter.")
+            return
+        target = self._ask_path(f"reunions-a-venir-{self.today().isoformat()}.ics")
+        if target is None:
+            return
+        self.context.tasks.run_with_progress(
+            self, "Export des réunions à venir…",
+            lambda progress: meetings.export_ics(self.db, target, ids, progress.report),
+            lambda count: self._exported(target, count), self._export_failed)
+
+    def _exported(self, target: Path, count: int) -> None:
+        what = "1 réunion exportée" if count == 1 else f"{count} réunions exportées"
+        QMessageBox.information(self, "Carnet PETR", f"{what} dans « {target} ».\n\n"
+                                "Ouvrez ce fichier avec Outlook pour l'ajouter à votre agenda.")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, ServiceError):
+            raise exc
+        QMessageBox.warning(self, "Carnet PETR", str(exc))

@@ -1,0 +1,51 @@
+"""Atomic file writing: no half-written file ever carries the final name."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file of the same folder, fsync, then rename.
+
+    On failure the temporary file is removed, the target is left as it was, and the OSError
+    is raised again with ``filename`` set to the target (for a French message).
+    """
+    target = Path(path)
+    temp_name: str | None = None
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+        temp_name = None
+        _sync_folder(target.parent)
+    except OSError as exc:
+        exc.filename, exc.filename2 = str(target), None
+        raise
+    finally:
+        if temp_name is not None:
+            try:
+                os.unlink(temp_name)
+            except OSError:
+                pass
+    return target
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable where the system allows it (POSIX); harmless elsewhere."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
