@@ -16,7 +16,6 @@ from ..domain.models import Action, Meeting, Minutes, Structure
 from ..storage.fts import fold
 from .errors import InvalidValueError
 from .minutes import set_action_status
-from .records import apply_changes, load
 from .structures import list_structures
 from .uow import reading, transactional
 
@@ -206,9 +205,7 @@ def set_status(session: Session, action_id: str, status: str, today: date | None
         ActionStatus(status)
     except ValueError:
         raise InvalidValueError(f"statut d'action inconnu : « {status} »") from None
-    action = set_action_status(session, action_id, status)
-    if status != ActionStatus.DONE and action.done_on is not None:
-        apply_changes(session, load(session, Action, action_id), {"done_on": None})
+    set_action_status(session, action_id, status)
     row = board_row(session, action_id, today)
     assert row is not None
     return row

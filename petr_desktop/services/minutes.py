@@ -57,10 +57,12 @@ def add_action(session: Session, minutes: str, text: str, owner_name: str = "",
 
 @transactional
 def set_action_status(session: Session, action_id: str, status: str) -> Action:
-    """Follow-up of an action: allowed even when its minutes are signed."""
-    changes: dict[str, Any] = {"status": status}
-    if status == ActionStatus.DONE:
-        changes["done_on"] = date.today()
+    """Follow-up of an action: allowed even when its minutes are signed.
+
+    « Fait » records the completion date; leaving « Fait » clears it.
+    """
+    ActionStatus.parse(status)
+    changes: dict[str, Any] = {"status": status, "done_on": date.today() if status == ActionStatus.DONE else None}
     return apply_changes(session, load(session, Action, action_id), changes)
 
 
