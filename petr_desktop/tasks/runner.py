@@ -58,12 +58,14 @@ class _Job(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        # Values travel boxed in a list: PySide 6 mis-counts references of bare Python
+        # singletons (True, False, None) sent through a queued Signal(object).
         try:
             result = self.fn()
         except BaseException as exc:  # delivered to on_error on the GUI thread
-            self.signals.failed.emit(exc)
+            self.signals.failed.emit([exc])
         else:
-            self.signals.done.emit(result)
+            self.signals.done.emit([result])
 
 
 class TaskRunner(QObject):
@@ -93,8 +95,8 @@ class TaskRunner(QObject):
             if callback:
                 callback(value)
 
-        signals.done.connect(lambda r: finish(on_done, r), Qt.ConnectionType.QueuedConnection)
-        signals.failed.connect(lambda e: finish(on_error, e), Qt.ConnectionType.QueuedConnection)
+        signals.done.connect(lambda box: finish(on_done, box[0]), Qt.ConnectionType.QueuedConnection)
+        signals.failed.connect(lambda box: finish(on_error, box[0]), Qt.ConnectionType.QueuedConnection)
         self.pool.start(_Job(fn, signals))
 
     def run_with_progress(self, parent: QWidget | None, title: str, fn: Callable[[Progress], Any],
