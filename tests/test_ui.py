@@ -103,29 +103,25 @@ def test_window_state_is_remembered(main_window, qtbot, make_context):
     assert again.nav.currentRow() == 3
 
 
-def test_application_starts_on_the_user_database_in_french(qtbot, qapp, isolated_home):
-    """Start-up as `make run` does it: home folder, database, reference data, translators."""
-    from PySide6.QtCore import QCoreApplication
+def test_application_starts_on_the_user_database_in_french(isolated_home):
+    """Start-up as `make run` does it, in a real process: home folder, database with the
+    reference data, French translators, the main window with its seven pages."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from petr_desktop.services.structures import list_structures
-    from petr_desktop.storage.migrations import open_database
-    from petr_desktop.ui.application import run_gui
-
-    seen = {}
-
-    def inspect_then_quit():
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen["pages"] = windows[0].nav.count() if windows else 0
-        seen["cancel"] = QCoreApplication.translate("QPlatformTheme", "Cancel")
-        for w in windows:
-            w.close()
-        qapp.quit()
-
-    QTimer.singleShot(300, inspect_then_quit)
-    code = run_gui(isolated_home / "carnet-petr.sqlite", isolated_home, ["petr-desktop"])
-    assert code == 0
-    assert seen == {"pages": 7, "cancel": "Annuler"}
-    assert len(list_structures(open_database(isolated_home / "carnet-petr.sqlite"))) == 30
+    helper = Path(__file__).parent / "helpers" / "start_app.py"
+    result = subprocess.run([sys.executable, str(helper)], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, PETR_DESKTOP_HOME=str(isolated_home), QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown == {"pages": 7, "title": "Carnet PETR — Ingénierie territoriale des Pays/PETR",
+                     "cancel": "Annuler", "structures": 30}
+    assert (isolated_home / "carnet-petr.sqlite").exists()
+    assert (isolated_home / "logs" / "carnet-petr.log").read_text("utf-8").count("starting") == 1
+    assert not (isolated_home / "carnet-petr.lock").exists()          # released on exit
 
 
 @pytest.mark.parametrize("page_class", PAGE_CLASSES)
