@@ -147,6 +147,10 @@ def test_editing_a_flagged_field_clears_only_its_flag(db):
     assert set(row.to_verify.split(",")) == before - {"seat_town"}
     structures.flag_to_verify(db, sid, "president")
     assert "president" in dossier.load(db, sid).identity.to_verify
+    structures.flag_to_verify(db, sid, "president", flagged=False)
+    assert "president" not in dossier.load(db, sid).identity.to_verify
+    with pytest.raises(InvalidValueError, match="champ inconnu « sources »"):
+        structures.flag_to_verify(db, sid, "sources")
 
 
 # --- contacts ------------------------------------------------------------------------------------------

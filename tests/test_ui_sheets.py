@@ -14,10 +14,10 @@ from petr_desktop.services import records, sheets
 from petr_desktop.services.errors import FrozenRecordError, InvalidValueError
 from petr_desktop.services.structures import list_structures
 from petr_desktop.ui.pages.sheets import SheetsPage
-from petr_desktop.ui.widgets.sheet_fields import AUTOSAVE_MS
+from petr_desktop.ui.autosave import SAVE_DELAY_MS
 from petr_desktop.ui.widgets.sheet_groups import ALERT_TEXT
 
-WAIT_MS = AUTOSAVE_MS + 1500
+WAIT_MS = SAVE_DELAY_MS + 1500
 
 
 def _structure(db, name: str = "Pays de Langres") -> str:
@@ -39,16 +39,8 @@ def page(qtbot, make_context):
     return build
 
 
-@pytest.fixture
-def yes(monkeypatch):
-    """Answer « Oui » to every confirmation; the questions asked are recorded."""
-    asked = []
-
-    def answer(_parent, _title, text, *args, **kwargs):
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-    monkeypatch.setattr(QMessageBox, "question", answer)
-    return asked
+def _questions(message_boxes) -> list[str]:
+    return [text for kind, text in message_boxes if kind == "question"]
 
 
 def _open(page_widget, sheet_id: str):
@@ -89,7 +81,7 @@ def test_the_editor_has_every_section_and_field_of_the_template(demo_db, page, k
     assert "Examinée en dialogue" in editor.status.text()
 
 
-def test_help_texts_are_shown_and_choices_start_empty(db, page, yes):
+def test_help_texts_are_shown_and_choices_start_empty(db, page):
     widget = page(db)
     sheet = sheets.open_sheet(db, _structure(db), 2026, "thematic")
     editor = _open(widget, sheet.id)
@@ -177,14 +169,15 @@ def test_an_invalid_number_is_kept_and_explained_in_french(db, page, qtbot):
     type_text(number.input, "douze")
     qtbot.waitUntil(number.error.isVisible, timeout=WAIT_MS)
     assert number.input.text() == "douze"
-    assert "valeur « douze » invalide, attendu un nombre entier positif" in number.error.text()
-    assert "douze" in number.input.toolTip()
+    assert "valeur «\u00a0douze\u00a0» invalide, attendu un nombre entier positif" in number.error.text()
+    assert "douze" in number.input.toolTip() and "solid" in number.input.styleSheet()     # red border
     assert "gouvernance.nb_conseils_syndicaux" not in sheets.answers(db, sheet.id)
     assert editor.flush() and number.input.text() == "douze"
     number.input.selectAll()
     type_text(number.input, "12")
     qtbot.waitUntil(lambda: not number.error.isVisible(), timeout=WAIT_MS)
     assert sheets.answers(db, sheet.id)["gouvernance.nb_conseils_syndicaux"] == 12
+    assert number.input.styleSheet() == "" and "douze" not in number.input.toolTip()
 
 
 def test_common_block_amounts_opinion_and_dates(db, page, qtbot):
@@ -223,18 +216,17 @@ def test_switching_sheets_and_closing_save_what_is_typed(demo_db, page, qtbot, m
     assert sheets.answers(demo_db, second)["appreciation.difficultes"] == "Partenaires peu disponibles"
 
 
-def test_invalid_text_is_not_dropped_silently_when_switching_sheets(demo_db, page, monkeypatch):
+def test_invalid_text_is_not_dropped_silently_when_switching_sheets(demo_db, page, message_boxes):
     widget = page(demo_db)
     first = _demo_sheet(demo_db, "core_missions", 2026)
     editor = _open(widget, first)
     type_text(_field(editor, "gouvernance.nb_conseils_syndicaux").input, "douze")
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _p, _t, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
+    message_boxes.answer = QMessageBox.StandardButton.No
     assert widget.show_sheet(_demo_sheet(demo_db, "thematic", 2026)) is False
     assert editor.sheet.id == first and _field(editor, "gouvernance.nb_conseils_syndicaux").input.text() == "douze"
-    assert asked[0].startswith("Ces valeurs sont invalides et n'ont pas été enregistrées :\n— « Réunions du conseil")
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert _questions(message_boxes)[0].startswith(
+        "Ces valeurs sont invalides et n'ont pas été enregistrées :\n— « Réunions du conseil")
+    message_boxes.answer = QMessageBox.StandardButton.Yes
     assert widget.show_sheet(_demo_sheet(demo_db, "thematic", 2026)) is True
     assert "gouvernance.nb_conseils_syndicaux" not in sheets.answers(demo_db, first)
 
@@ -288,7 +280,7 @@ def _cell(table, row: int, key: str) -> str:
     return table.model.index(row, table.model.column_index(key)).data()
 
 
-def test_indicators_add_edit_gap_and_delete(db, page, qtbot, yes):
+def test_indicators_add_edit_gap_and_delete(db, page, qtbot, message_boxes):
     widget = page(db)
     sheet = sheets.open_sheet(db, _structure(db), 2026, "core_missions")
     editor = _open(widget, sheet.id)
@@ -312,7 +304,7 @@ def test_indicators_add_edit_gap_and_delete(db, page, qtbot, yes):
     # an invalid number stays in its cell, in red, with the French reason
     _type_cell(qtbot, table, 5, "target", "douze")
     assert _cell(table, 5, "target") == "douze"
-    assert table.problem.isVisible() and "attendu un nombre" in table.problem.text()
+    assert table.problem.isVisible() and "«\u00a0douze\u00a0» invalide, attendu un nombre" in table.problem.text()
     assert sheets.group_rows(db, sheet.id, "indicators")[5].target == 12.5
     assert editor.flush()                                # the page knows something is not saved
     _type_cell(qtbot, table, 5, "target", "11")
@@ -320,7 +312,7 @@ def test_indicators_add_edit_gap_and_delete(db, page, qtbot, yes):
     # delete (soft) the line
     table.view.setCurrentIndex(table.model.index(5, 0))
     qtbot.mouseClick(table.delete_button, Qt.MouseButton.LeftButton)
-    assert yes[-1] == "Supprimer la ligne « Fiches-actions du CRTE mises à jour » ?"
+    assert _questions(message_boxes) == ["Supprimer la ligne « Fiches-actions du CRTE mises à jour » ?"]
     assert table.model.rowCount() == 5
     assert [r.name for r in sheets.group_rows(db, sheet.id, "indicators")].count(
         "Fiches-actions du CRTE mises à jour") == 0
@@ -452,7 +444,7 @@ def test_prefill_copies_last_years_values_and_says_how_many(db, page, qtbot):
     assert editor.info.text().startswith("Rien à copier depuis la fiche 2025")
 
 
-def test_prefill_is_off_without_a_sheet_last_year(db, page, yes):
+def test_prefill_is_off_without_a_sheet_last_year(db, page):
     widget = page(db)
     sheet = sheets.open_sheet(db, _structure(db), 2026, "collective")
     editor = _open(widget, sheet.id)
@@ -466,7 +458,7 @@ def _buttons(editor) -> list[str]:
     return [b.text() for b in editor.workflow_buttons.values()]
 
 
-def test_workflow_buttons_move_the_status_and_validation_freezes(db, page, qtbot, yes):
+def test_workflow_buttons_move_the_status_and_validation_freezes(db, page, qtbot, message_boxes):
     widget = page(db)
     sheet = sheets.open_sheet(db, _structure(db), 2026, "core_missions")
     editor = _open(widget, sheet.id)
@@ -478,7 +470,7 @@ def test_workflow_buttons_move_the_status_and_validation_freezes(db, page, qtbot
     assert _buttons(editor) == ["Revenir à « Transmise par le PETR »", "Valider (pièce pour solde)"]
     type_text(_field(editor, "perspectives.texte").input, "Dernière retouche avant validation")
     qtbot.mouseClick(editor.workflow_buttons["validated"], Qt.MouseButton.LeftButton)
-    assert yes and yes[-1].startswith("Valider la fiche ?")
+    assert [q[:18] for q in _questions(message_boxes)] == ["Valider la fiche ?"]
     assert sheets.answers(db, sheet.id)["perspectives.texte"] == "Dernière retouche avant validation"
     assert records.get(db, EvaluationSheet, sheet.id).status == "validated"
     assert editor.banner.isVisible()
@@ -491,6 +483,7 @@ def test_workflow_buttons_move_the_status_and_validation_freezes(db, page, qtbot
     assert editor.banner.text().startswith("Fiche archivée (validée le ")
     assert _buttons(editor) == []
     _assert_read_only(editor)
+    assert [kind for kind, _text in message_boxes] == ["question"]       # no warning on the way
 
 
 def _assert_read_only(editor) -> None:
@@ -519,13 +512,13 @@ def test_a_validated_demo_sheet_is_read_only_and_the_services_refuse_writes(demo
         sheets.set_group_cell(demo_db, "indicators", row.id, "actual", "3")
 
 
-def test_cancelling_the_validation_changes_nothing(db, page, qtbot, monkeypatch):
+def test_cancelling_the_validation_changes_nothing(db, page, qtbot, message_boxes):
     sheet = sheets.open_sheet(db, _structure(db), 2026, "thematic")
     for status in ("received", "reviewed_in_dialogue"):
         sheets.transition(db, sheet.id, status)
     widget = page(db)
     editor = _open(widget, sheet.id)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    message_boxes.answer = QMessageBox.StandardButton.No
     qtbot.mouseClick(editor.workflow_buttons["validated"], Qt.MouseButton.LeftButton)
     assert records.get(db, EvaluationSheet, sheet.id).status == "reviewed_in_dialogue"
     assert not editor.banner.isVisible()
@@ -533,22 +526,20 @@ def test_cancelling_the_validation_changes_nothing(db, page, qtbot, monkeypatch)
 
 # --- choosing and opening sheets -----------------------------------------------------------------
 
-def test_pick_structure_year_and_kind_creates_the_sheet_after_confirmation(db, page, qtbot, monkeypatch):
+def test_pick_structure_year_and_kind_creates_the_sheet_after_confirmation(db, page, qtbot, message_boxes):
     widget = page(db)
     structure = _structure(db, "Pays de la Déodatie")
     widget.structure_combo.setCurrentIndex(widget.structure_combo.findData(structure))
     widget.year_combo.setCurrentIndex(widget.year_combo.findData(2027))
     widget.kind_combo.setCurrentIndex(widget.kind_combo.findData("collective"))
     assert [widget.year_combo.itemText(i) for i in range(widget.year_combo.count())] == ["2025", "2026", "2027"]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    message_boxes.answer = QMessageBox.StandardButton.No
     qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
     assert sheets.find_sheet(db, structure, 2027, "collective") is None
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _p, _t, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.Yes)
+    message_boxes.answer = QMessageBox.StandardButton.Yes
     qtbot.mouseClick(widget.open_button, Qt.MouseButton.LeftButton)
-    assert asked == ["La fiche « Chantier collectif » 2027 de « Pays de la Déodatie » n'existe pas encore. "
-                     "La créer ?"]
+    assert _questions(message_boxes) == 2 * ["La fiche « Chantier collectif » 2027 de « Pays de la Déodatie » "
+                                             "n'existe pas encore. La créer ?"]
     created = sheets.find_sheet(db, structure, 2027, "collective")
     assert created and widget.editor.sheet.id == created
     assert widget.stack.currentWidget() is widget.editor

@@ -142,6 +142,9 @@ def update_structure(session: Session, structure_id: str, **changes: Any) -> Str
 
 @transactional
 def flag_to_verify(session: Session, structure_id: str, field: str, flagged: bool = True) -> Structure:
+    """Mark a field « à vérifier » (or as verified, with ``flagged=False``) without changing its value."""
+    if field not in VERIFIABLE_FIELDS:
+        raise InvalidValueError(f"champ inconnu « {field} » : il ne peut pas être marqué « à vérifier »")
     row = load(session, Structure, structure_id)
     flags = [f for f in _flags(row.to_verify) if f != field] + ([field] if flagged else [])
     return apply_changes(session, row, {"to_verify": ",".join(flags)})

@@ -808,6 +808,8 @@ class DossierWidget(QWidget):
         grid_header = self.sheets_view.horizontalHeader()
         grid_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         grid_header.setMinimumSectionSize(70)
+        self.sheets_view.setWordWrap(True)                       # « Validée (pièce pour solde) » on two lines
+        self.sheets_view.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().height() + 10)
         self.trajectory = TrajectoryModel(self)
         self.trajectory_view = make_table(self.trajectory, sheets_tab)
         self.trajectory_view.activated.connect(self._open_trajectory_sheet)
@@ -857,7 +859,6 @@ class DossierWidget(QWidget):
         self.timeline.set_rows(list(data.meetings))
         self.sheets_grid.set_cells(data.years, data.sheets)
         self.trajectory.set_trajectory(data.years, data.trajectory)
-        self.trajectory_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.actions.set_rows(list(data.actions))
         self.no_indicator.setVisible(not data.trajectory)
         self.trajectory_view.setVisible(bool(data.trajectory))
@@ -881,9 +882,14 @@ class DossierWidget(QWidget):
             view.resizeColumnsToContents()
         if index == TAB_MONEY:
             self.money.fit()
-        for view, column, widest in ((self.timeline_view, 2, 380), (self.actions_view, 1, 380)):
-            if view in views and view.columnWidth(column) > widest:
-                view.setColumnWidth(column, widest)
+        for view, column, widest in ((self.timeline_view, 2, 380), (self.actions_view, 1, 380),
+                                     (self.trajectory_view, 1, 400)):
+            if view not in views:
+                continue
+            others = sum(view.columnWidth(c) for c in range(view.model().columnCount()) if c != column)
+            room = max(200, min(widest, view.viewport().width() - others))   # the long text column gives way
+            if view.columnWidth(column) > room:
+                view.setColumnWidth(column, room)
 
     def _show_header(self) -> None:
         data = self.data

@@ -1,7 +1,7 @@
 """One input of the sheet form per field type, with autosave, an error line and last year's value.
 
-A field editor saves through the ``saver`` it is given (a service call returning the stored,
-typed value) at most ``AUTOSAVE_MS`` after the last keystroke and as soon as it loses focus.
+Text inputs save through the house ``ui.autosave.Autosaver`` (at most ``SAVE_DELAY_MS`` after the
+first unsaved keystroke, and on focus-out or Entrée); choices save as soon as they are picked.
 Invalid text is kept in the widget, not saved, and explained in French under it.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy,
                                QVBoxLayout, QWidget)
@@ -18,21 +18,24 @@ from ...domain.forms import FormField
 from ...services.errors import ServiceError
 from ...services.sheets import choice_labels, format_value
 from ...storage.errors import StorageError
+from ..autosave import Autosaver
 
-#: Autosave delay after the last keystroke (the rule is « at most 2 s »).
-AUTOSAVE_MS = 1500
 PREVIOUS_MAX_CHARS = 280
 NUMERIC_TYPES = frozenset({"integer", "year", "decimal", "percent", "money"})
 PLACEHOLDERS = {"money": "0,00 €", "date": "jj/mm/aaaa", "percent": "0 à 100", "year": "aaaa"}
 
+#: Saves a value (text, or the value of a choice) and returns the stored, typed value.
 Saver = Callable[[Any], Any]
 
 #: Text colours of the form (palettes, not style sheets: style sheets make a big form slow to show).
 COLOURS = {"hint": "#666666", "previous": "#767676", "error": "#b71c1c", "alert": "#b71c1c",
            "section": "#1f3b57", "rates": "#37474f"}
-INVALID_STYLE = ("QLineEdit, QPlainTextEdit, QComboBox { border: 1px solid #c62828; border-radius: 2px; "
-                 "padding: 2px; background: #fff6f6; }")
 READ_ONLY_BASE = QColor("#f1f1f1")
+
+
+def french_spacing(text: str) -> str:
+    """No-break spaces inside « guillemets », so a line never breaks right after « or before »."""
+    return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
 
 
 def tint(widget: QWidget, role: str, bold: bool = False, point_delta: float = 0) -> QWidget:
@@ -69,7 +72,6 @@ class FieldEditor(QObject):
         super().__init__(parent)
         self.field = form_field
         self.saver = saver
-        self.dirty = False
         self.error_text = ""
         self._saved_value: Any = None
         self.label = QLabel(form_field.label, parent)
@@ -104,10 +106,11 @@ class FieldEditor(QObject):
         self.previous = grey_label("", parent, small=False)
         self.previous.setObjectName(f"previous:{form_field.key}")
         self.previous.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(AUTOSAVE_MS)
-        self.timer.timeout.connect(self.commit)
+        self.autosaver: Autosaver | None = None
+        if not isinstance(self.input, QComboBox):
+            self.autosaver = Autosaver(self.input, self._save_text, self)
+            self.autosaver.saved.connect(self._text_saved)
+            self.autosaver.failed.connect(self._show_error)
 
     # --- per widget kind -----------------------------------------------------------------
     def _make_input(self, parent: QWidget) -> QWidget:
@@ -116,8 +119,6 @@ class FieldEditor(QObject):
             edit = QPlainTextEdit(parent)
             edit.setTabChangesFocus(True)
             edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 14)
-            edit.textChanged.connect(self._edited)
-            edit.installEventFilter(self)
             return edit
         if kind in ("choice", "bool"):
             combo = QComboBox(parent)
@@ -135,12 +136,16 @@ class FieldEditor(QObject):
             edit.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         if kind in NUMERIC_TYPES:
             edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        edit.textEdited.connect(self._edited)
         edit.editingFinished.connect(self._finished)
         return edit
 
     def _expands(self) -> bool:
         return self.field.type in ("text", "longtext")
+
+    @property
+    def dirty(self) -> bool:
+        """Typed and not saved yet (or refused)."""
+        return bool(self.autosaver and self.autosaver.dirty)
 
     def current(self) -> Any:
         """What the widget holds now: text, or the chosen value of a combo."""
@@ -151,11 +156,8 @@ class FieldEditor(QObject):
         return self.input.text()
 
     def set_value(self, value: Any) -> None:
-        """Show a stored value (no save)."""
-        self.timer.stop()
-        self.dirty = False
+        """Show a stored value (no save); pending text of the previous sheet was flushed before."""
         self._saved_value = value
-        self._show_error("")
         widget = self.input
         widget.blockSignals(True)
         if isinstance(widget, QComboBox):
@@ -167,6 +169,9 @@ class FieldEditor(QObject):
             widget.setText(format_value(self.field, value))
             widget.setCursorPosition(0)
         widget.blockSignals(False)
+        if self.autosaver:
+            self.autosaver.discard()
+        self._clear_error()
 
     def set_previous(self, year: int | None, value: Any = None) -> None:
         """Last year's value beside the input (empty when there is no sheet last year)."""
@@ -192,50 +197,51 @@ class FieldEditor(QObject):
                          else self.input.style().standardPalette().color(QPalette.ColorRole.Base))
         self.input.setPalette(palette)
 
-    # --- autosave ------------------------------------------------------------------------
-    def _edited(self, *_args: object) -> None:
-        if self.input.signalsBlocked():
-            return
-        self.dirty = True
-        self.timer.start()
+    # --- saving --------------------------------------------------------------------------
+    def commit(self) -> bool:
+        """Save what is typed and not saved yet; True when nothing is left unsaved."""
+        return self.autosaver.flush() if self.autosaver else not self.error_text
 
-    def _chosen(self, _index: int) -> None:
-        self.dirty = True
-        self.commit()
+    def _save_text(self, text: str) -> None:
+        self._saved_value = self.saver(text)
+
+    def _text_saved(self) -> None:
+        self._clear_error()
+        self.saved.emit()
 
     def _finished(self) -> None:
-        """Focus left the field (or Enter): save now, then show the value the French way."""
-        if self.commit() and not self.error_text and isinstance(self.input, QLineEdit):
-            self.input.setText(format_value(self.field, self._saved_value))
+        """Entrée or focus-out: save now, then show the value the French way (« 12 500,00 € »)."""
+        if self.commit() and not self.error_text and not self.input.isReadOnly():
+            text = format_value(self.field, self._saved_value)
+            if text != self.input.text():
+                self.input.setText(text)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.input and event.type() == QEvent.Type.FocusOut:
-            self.commit()
-        return False
-
-    def commit(self) -> bool:
-        """Save what is typed if it changed; True when the field holds no unsaved text."""
-        self.timer.stop()
-        if not self.dirty:
-            return True
-        value = self.current()
+    def _chosen(self, _index: int) -> None:
+        value = self.input.currentData()
+        if value == self._saved_value:
+            return
         try:
-            stored = self.saver(value)
-        except (ServiceError, StorageError) as exc:
+            self._saved_value = self.saver(value)
+        except (ServiceError, StorageError, ValueError) as exc:
             self._show_error(str(exc))
-            return False
-        self.dirty = False
-        self._saved_value = stored
-        self._show_error("")
+            return
+        self._clear_error()
         self.saved.emit()
-        return True
 
     def _show_error(self, message: str) -> None:
-        if message == self.error_text:
-            return
+        """A refused save: the reason under the field (the text stays as typed)."""
         self.error_text = message
-        self.error.setText(message[:1].upper() + message[1:] if message else "")
-        self.error.setVisible(bool(message))
-        self.input.setProperty("invalid", bool(message))
-        self.input.setToolTip(message or self.field.help)
-        self.input.setStyleSheet(INVALID_STYLE if message else "")
+        self.error.setText(french_spacing(message[:1].upper() + message[1:]))
+        self.error.show()
+        if isinstance(self.input, QComboBox):
+            self.input.setToolTip(message)
+
+    def _clear_error(self) -> None:
+        if not self.error_text:
+            return
+        self.error_text = ""
+        self.error.setText("")
+        self.error.hide()
+        if self.input.styleSheet():              # the Autosaver's red border
+            self.input.setStyleSheet("")
+        self.input.setToolTip(self.field.help)

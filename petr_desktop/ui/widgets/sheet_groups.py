@@ -25,8 +25,9 @@ from ...services.errors import ServiceError
 from ...services.sheets import Column
 from ...storage.database import Database
 from ...storage.errors import StorageError
+from ..autosave import SAVE_DELAY_MS
 from ..icons import icon
-from .sheet_fields import AUTOSAVE_MS, NUMERIC_TYPES, tint
+from .sheet_fields import NUMERIC_TYPES, french_spacing, tint
 
 Index = QModelIndex | QPersistentModelIndex
 GREY = QBrush(QColor("#6b6b6b"))
@@ -244,7 +245,8 @@ def _is_checked(value: Any) -> bool:
 
 
 class GroupDelegate(QStyledItemDelegate):
-    """Line edits (combos for choices) that also commit ``AUTOSAVE_MS`` after the last keystroke."""
+    """Line edits (combos for choices); typing is committed ``SAVE_DELAY_MS`` after the first unsaved
+    keystroke even while the cell is still being edited, like every other text of the app."""
 
     def __init__(self, model: GroupModel, parent=None) -> None:
         super().__init__(parent)
@@ -262,9 +264,9 @@ class GroupDelegate(QStyledItemDelegate):
         edit = QLineEdit(parent)
         timer = QTimer(edit)
         timer.setSingleShot(True)
-        timer.setInterval(AUTOSAVE_MS)
+        timer.setInterval(SAVE_DELAY_MS)
         timer.timeout.connect(lambda: self._commit(edit))
-        edit.textEdited.connect(lambda _text: timer.start())
+        edit.textEdited.connect(lambda _text: timer.isActive() or timer.start())
         if column.type in NUMERIC_TYPES:
             edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.open_editors.append(edit)
@@ -481,7 +483,7 @@ class GroupTable(QWidget):
         return [message for _text, message in self.model.invalid.values()]
 
     def _show_problem(self, message: str) -> None:
-        self.problem.setText(message)
+        self.problem.setText(french_spacing(message))
         self.problem.setVisible(bool(message))
 
     def _refresh_summary(self) -> None:

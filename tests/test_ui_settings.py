@@ -1,0 +1,45 @@
+"""Paramètres and Synchronisation pages, through their widgets."""
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import type_text
+from petr_desktop.domain.models import Person
+from petr_desktop.services import profile, records
+from petr_desktop.ui.pages.settings import SettingsPage
+from petr_desktop.ui.pages.sync import SyncPage
+
+
+def test_user_and_device_are_set_in_parametres(main_window, message_boxes):
+    page = main_window.show_page(SettingsPage)
+    assert "Renseignez votre nom" in page.status.text()
+    for field, text in ((page.user_name, "Isabelle Kuntz"), (page.user_role, "Chargée de mission"),
+                        (page.user_initials, "ik"), (page.device_name, "Portable d'Isabelle")):
+        field.clear()
+        type_text(field, text)
+    page.save_button.click()
+    assert page.status.text() == "Paramètres enregistrés." and page.user_initials.text() == "IK"
+    saved = profile.get_profile(main_window.context.db)
+    assert (saved.user_name, saved.user_role, saved.device_name) == ("Isabelle Kuntz", "Chargée de mission",
+                                                                   "Portable d'Isabelle")
+    records.create(main_window.context.db, Person, full_name="Hélène Roux")
+    with sqlite3.connect(main_window.context.db.path) as conn:
+        assert conn.execute("SELECT author FROM sync_batch ORDER BY hlc DESC").fetchone()[0] == "IK Isabelle Kuntz"
+
+
+def test_bad_initials_are_refused_in_french(main_window, message_boxes):
+    page = main_window.show_page(SettingsPage)
+    type_text(page.user_name, "Isabelle Kuntz")
+    type_text(page.device_name, "PC")
+    page.user_initials.clear()
+    type_text(page.user_initials, "I2")
+    page.save_button.click()
+    assert message_boxes[-1] == ("warning", "les initiales comptent de 1 à 4 lettres (exemple : IK)")
+    assert not profile.get_profile(main_window.context.db).is_complete
+
+
+def test_sync_page_shows_device_and_pending_changes(main_window):
+    profile.set_profile(main_window.context.db, "Isabelle Kuntz", "", "IK", "Portable d'Isabelle")
+    page = main_window.show_page(SyncPage)
+    assert page.device.text().startswith("Portable d'Isabelle (")
+    assert int(page.pending.text()) == profile.unsynced_changes(main_window.context.db) > 0
