@@ -133,9 +133,10 @@ class MeetingModePage(Page):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
+        self.agenda_list.setWordWrap(True)
         state = self.context.settings.value("meeting_mode/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+        if state is None or not self.splitter.restoreState(state):
+            self.splitter.setSizes([240, 640, 480])     # the notes get the most room
         self.splitter.splitterMoved.connect(
             lambda *_: self.context.settings.setValue("meeting_mode/splitter", self.splitter.saveState()))
 
