@@ -80,14 +80,22 @@ def make_context(tmp_path: Path):
 
 
 @pytest.fixture
-def main_window(qtbot, demo_db, make_context):
-    from petr_desktop.ui.main_window import MainWindow
+def make_window(qtbot, make_context):
+    """Build a shown MainWindow over a database."""
+    def build(database: Database):
+        from petr_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(make_context(demo_db))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+        window = MainWindow(make_context(database))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+    return build
+
+
+@pytest.fixture
+def main_window(demo_db, make_window):
+    return make_window(demo_db)
 
 
 @pytest.fixture(autouse=True)

@@ -26,12 +26,8 @@ def meeting(db):
 
 
 @pytest.fixture
-def window(qtbot, db, make_context):
-    win = MainWindow(make_context(db))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(db, make_window):
+    return make_window(db)
 
 
 @pytest.fixture
