@@ -37,13 +37,21 @@ class Exporter:
     def export(self, title: str, suggested: str, file_filter: str,
                produce: Callable[[Progress], bytes]) -> None:
         """Ask where, then produce the bytes off the GUI thread and write them atomically."""
+        self.export_to(title, suggested, file_filter, lambda path, progress: atomic_write_bytes(path, produce(progress)))
+
+    def export_to(self, title: str, suggested: str, file_filter: str,
+                  write: Callable[[Path, Progress], object]) -> None:
+        """Ask where, then run ``write(path, progress)`` off the GUI thread (it writes atomically)."""
         path = self.ask_path(title, safe_file_name(suggested), file_filter)
         if path is None:
             return
         self.context.settings.setValue(FOLDER_KEY, str(path.parent))
-        self.context.tasks.run_with_progress(
-            self.parent, f"{title}…", lambda progress: atomic_write_bytes(path, produce(progress)),
-            self.show_done, self.show_error)
+
+        def run(progress: Progress) -> Path:
+            write(path, progress)
+            return path
+
+        self.context.tasks.run_with_progress(self.parent, f"{title}…", run, self.show_done, self.show_error)
 
     def show_done(self, path: Path) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Carnet PETR", f"Fichier enregistré :\n{path}",

@@ -6,11 +6,13 @@ from datetime import datetime
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QToolBar, QWidget)
+                               QStackedWidget, QToolBar, QToolButton, QWidget)
 
 from ..services import navigation, profile
 from .context import AppContext
 from .dialogs.search_dialog import SearchDialog
+from .export_menus import build_global_menu
+from .exporting import Exporter
 from .dialogs.shortcuts import ShortcutsDialog
 from .icons import icon
 from .pages.actions import ActionsPage
@@ -80,6 +82,15 @@ class MainWindow(QMainWindow):
         help_action.setShortcut(QKeySequence("F1"))
         help_action.triggered.connect(lambda: ShortcutsDialog(self).exec())
         toolbar.addAction(self.search_action)
+        self.exporter = Exporter(context, self)
+        self.export_menu = build_global_menu(context, self, self.exporter)
+        export_button = QToolButton(self)
+        export_button.setText("Exporter")
+        export_button.setIcon(icon("export"))
+        export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_button.setMenu(self.export_menu)
+        toolbar.addWidget(export_button)
         toolbar.addAction(help_action)
         self.addToolBar(toolbar)
 

@@ -25,6 +25,8 @@ from ...services.errors import ServiceError
 from ...services.structures import ContactRow
 from ...storage.errors import StorageError
 from ..autosave import Autosaver
+from ..export_menus import build_structure_menu
+from ..exporting import Exporter
 from ..context import AppContext
 from ..icons import icon
 from ..models import RowsModel
@@ -836,8 +838,16 @@ class DossierWidget(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         self._unfitted: set[int] = set()
 
+        self.exporter = Exporter(context, self)
+        self.export_button = QPushButton(icon("export"), "Exporter", self)
+        self.export_button.setMenu(build_structure_menu(
+            context, self, self.exporter,
+            lambda: (self.data.identity.id, self.data.identity.name) if self.data else None))
+        title_line = QHBoxLayout()
+        title_line.addWidget(self.title, 1)
+        title_line.addWidget(self.export_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(title_line)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)

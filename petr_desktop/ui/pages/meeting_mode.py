@@ -17,6 +17,8 @@ from ...domain.models import AgendaItem, Attendance, Minutes
 from ...domain.values import format_date, format_date_short, parse_date
 from ...services import meetings, minutes, profile, records
 from ..autosave import Autosaver
+from ..export_menus import build_minutes_menu
+from ..exporting import Exporter
 from ..dialogs.minutes_dialogs import ActionDialog, DecisionDialog
 from ..icons import icon
 from .base import Page
@@ -56,6 +58,9 @@ class MeetingModePage(Page):
         self.draft_button = QPushButton("Revenir au brouillon", self)
         self.sign_button = QPushButton(icon("sign"), "Signer le relevé", self)
         self.leave_button = QPushButton("Quitter le mode réunion (Échap)", self)
+        self.exporter = Exporter(context, self)
+        self.export_button = QPushButton(icon("export"), "Exporter", self)
+        self.export_button.setMenu(build_minutes_menu(context, self, self.exporter, self._export_target))
         self.submit_button.clicked.connect(self.submit)
         self.draft_button.clicked.connect(self.back_to_draft)
         self.sign_button.clicked.connect(self.sign)
@@ -151,6 +156,7 @@ class MeetingModePage(Page):
         for button in (self.submit_button, self.draft_button, self.sign_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.leave_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -175,6 +181,12 @@ class MeetingModePage(Page):
         layout.addWidget(view)
         layout.addWidget(button)
         return box
+
+    def _export_target(self) -> tuple[str, str, str, bool] | None:
+        """(minutes id, meeting id, title, signed) of the relevé on screen, after saving the typing."""
+        if self.view is None or not self.flush():
+            return None
+        return self.view.minutes.id, self.view.meeting.id, self.view.meeting.title, self.view.frozen
 
     def _tick(self) -> None:
         self.clock.setText(datetime.now().strftime("%H:%M"))

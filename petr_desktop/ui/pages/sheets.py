@@ -16,6 +16,8 @@ from ...services.structures import list_structures
 from ...storage.errors import StorageError
 from ..icons import icon
 from ..models import RowsModel
+from ..export_menus import build_sheet_menu
+from ..exporting import Exporter
 from ..widgets.sheet_form import SheetEditor
 from ..widgets.tables import make_table, select_source_row, source_row
 from .base import Page
@@ -101,6 +103,11 @@ class SheetsPage(Page):
         left.addWidget(self.view, 1)
 
         self.editor = SheetEditor(context, self.guarded, self)
+        self.exporter = Exporter(context, self)
+        self.export_button = QPushButton(icon("export"), "Exporter", self)
+        self.export_button.setMenu(build_sheet_menu(context, self, self.exporter, self._export_target,
+                                                    self._after_import))
+        self.editor.title_line.addWidget(self.export_button)
         self.editor.saved.connect(context.notify_saved)
         self.editor.reload_requested.connect(self.show_sheet)
         self.editor.status_changed.connect(lambda *_: self.refresh_list())
@@ -263,3 +270,17 @@ class SheetsPage(Page):
             raise exc
         if not quiet:
             QMessageBox.warning(self, "Carnet PETR", str(exc)[:1].upper() + str(exc)[1:])
+
+    def _export_target(self) -> tuple[str, str, int, str, str] | None:
+        """(sheet id, structure id, year, kind, title) of the sheet on screen, after saving the typing."""
+        sheet = self.editor.sheet
+        if sheet is None:
+            return None
+        self.before_close()
+        name = self.editor.bundle.structure_name if self.editor.bundle else ""
+        return sheet.id, sheet.structure_id, sheet.year, sheet.kind, f"Fiche {SheetKind(sheet.kind).label} {sheet.year} — {name}"
+
+    def _after_import(self) -> None:
+        sheet = self.editor.sheet
+        if sheet is not None:
+            self.open_record("sheet", sheet.id)
