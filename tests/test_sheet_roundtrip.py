@@ -435,8 +435,8 @@ def test_changes_made_in_the_application_since_the_export_are_never_overwritten(
     report = import_sheet_workbook(demo_db, edited)
     assert report.problems == [
         f"Réponses, B{perspectives} : « Perspectives pour 2027 » a aussi été modifié dans l'application depuis "
-        "la création du classeur (valeur actuelle : « Texte revu en dialogue de gestion ») ; reportez dans la cellule la valeur "
-        "à garder, puis importez de nouveau"]
+        "la création du classeur (valeur actuelle : « Texte revu en dialogue de gestion ») ; reportez dans la "
+        "cellule la valeur à garder, puis importez de nouveau"]
     assert maintenance.dump(demo_db) == before
 
     # Changed only in the application: kept; the structure's other changes go in.
