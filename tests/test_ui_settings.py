@@ -43,3 +43,30 @@ def test_sync_page_shows_device_and_pending_changes(main_window):
     page = main_window.show_page(SyncPage)
     assert page.device.text().startswith("Portable d'Isabelle (")
     assert int(page.pending.text()) == profile.unsynced_changes(main_window.context.db) > 0
+
+
+def test_create_my_personal_certificate(main_window, message_boxes, isolated_home):
+    page = main_window.show_page(SettingsPage)
+    assert page.certificate_button.text() == "Créer mon certificat personnel"
+    page.ask_passphrase = lambda: "un mot de passe solide"
+    page.create_certificate()                         # profile incomplete: refused in French
+    assert "complétez d'abord votre profil" in message_boxes[-1][1]
+    profile.set_profile(main_window.context.db, "Isabelle Kuntz", "Chargée de mission", "IK", "PC")
+    page.create_certificate()
+    assert page.certificate.text().startswith("Certificat au nom de Isabelle Kuntz, valable jusqu'au ")
+    assert page.certificate_button.text() == "Remplacer mon certificat personnel"
+    key_file = isolated_home / "certificates" / "certificat-personnel.p12"
+    assert key_file.is_file() and (key_file.stat().st_mode & 0o777) == 0o600
+    assert b"un mot de passe solide" not in key_file.read_bytes()
+
+
+def test_passphrases_must_match(qtbot):
+    from petr_desktop.ui.pages.settings import PassphraseDialog
+
+    dialog = PassphraseDialog()
+    qtbot.addWidget(dialog)
+    dialog.first.setText("abcdefgh")
+    dialog.second.setText("abcdefgi")
+    dialog.try_accept()
+    assert dialog.error.text() == "Les deux mots de passe ne sont pas identiques."
+    assert dialog.result() != dialog.DialogCode.Accepted

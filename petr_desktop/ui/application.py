@@ -28,8 +28,16 @@ def run_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | No
     context = AppContext(db, make_settings(settings_path or home / "settings.ini"), TaskRunner(app), Bus(app))
     window = MainWindow(context)
     window.show()
+    context.tasks.run(_warm_up_exports, lambda _result: None, lambda _error: None)
     try:
         return app.exec()
     finally:
         db.close()
         lock.unlock()
+
+
+def _warm_up_exports() -> None:
+    """Deferred start-up work: load the PDF library and fonts so the first export is quick."""
+    from ..exports.pdf import prepare
+
+    prepare()
