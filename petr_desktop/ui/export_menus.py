@@ -27,6 +27,15 @@ def _table(name: str) -> Callable:
     return produce
 
 
+def _with_current(current: Callable[[], tuple | None], run: Callable[[tuple], object]) -> Callable[[], None]:
+    """A menu entry acting on the record on screen, when there is one."""
+    def act() -> None:
+        shown = current()
+        if shown:
+            run(shown)
+    return act
+
+
 def build_global_menu(context: AppContext, parent: QWidget, exporter: Exporter) -> QMenu:
     """Reports over the 30 structures, the follow-up tables, every dossier."""
     menu = QMenu("Exporter", parent)
@@ -57,18 +66,14 @@ def build_minutes_menu(context: AppContext, parent: QWidget, exporter: Exporter,
     menu = QMenu("Exporter", parent)
     db = context.db
 
-    def relevé(extension: str, file_filter: str, label: str) -> None:
-        shown = current()
-        if shown:
-            minutes_id, _meeting, title, _signed = shown
-            exporter.export_to(label, exports.minutes_file_name(title, extension), file_filter,
-                               lambda path, _p: exports.export_minutes(db, minutes_id, path))
+    def relevé(extension: str, file_filter: str, label: str) -> Callable[[], None]:
+        return _with_current(current, lambda shown: exporter.export_to(
+            label, exports.minutes_file_name(shown[2], extension), file_filter,
+            lambda path, _p: exports.export_minutes(db, shown[0], path)))
 
-    def briefing() -> None:
-        shown = current()
-        if shown:
-            exporter.export_to("Note de préparation", f"Note de préparation — {shown[2]}.pdf", PDF,
-                               lambda path, _p: exports.export_briefing(db, shown[1], path))
+    briefing = _with_current(current, lambda shown: exporter.export_to(
+        "Note de préparation", f"Note de préparation — {shown[2]}.pdf", PDF,
+        lambda path, _p: exports.export_briefing(db, shown[1], path)))
 
     def signed() -> None:
         shown = current()
@@ -82,10 +87,10 @@ def build_minutes_menu(context: AppContext, parent: QWidget, exporter: Exporter,
                            lambda path, _p: exports.export_signed_minutes(db, shown[0], path, certificate,
                                                                           passphrase))
 
-    menu.addAction("Relevé (PDF)…", lambda: relevé("pdf", PDF, "Relevé d'échange (PDF)"))
-    menu.addAction("Relevé (Word)…", lambda: relevé("docx", "Document Word (*.docx)", "Relevé d'échange (Word)"))
+    menu.addAction("Relevé (PDF)…", relevé("pdf", PDF, "Relevé d'échange (PDF)"))
+    menu.addAction("Relevé (Word)…", relevé("docx", "Document Word (*.docx)", "Relevé d'échange (Word)"))
     menu.addAction("Courriel aux participants (.eml)…",
-                   lambda: relevé("eml", "Brouillon de courriel (*.eml)", "Courriel du relevé"))
+                   relevé("eml", "Brouillon de courriel (*.eml)", "Courriel du relevé"))
     menu.addAction("Note de préparation de la réunion (PDF)…", briefing)
     menu.addSeparator()
     menu.addAction("PDF signé du relevé…", signed)
@@ -116,18 +121,11 @@ def build_sheet_menu(context: AppContext, parent: QWidget, exporter: Exporter,
     menu = QMenu("Exporter", parent)
     db = context.db
 
-    def pdf() -> None:
-        shown = current()
-        if shown:
-            exporter.export_to("Fiche (PDF)", f"{shown[4]}.pdf", PDF,
-                               lambda path, _p: exports.export_sheet(db, shown[0], path))
-
-    def template() -> None:
-        shown = current()
-        if shown:
-            exporter.export_to("Modèle Excel de la fiche", f"{shown[4]} — à compléter.xlsx", XLSX,
-                               lambda path, _p: exports.export_sheet_template(db, shown[1], shown[2], shown[3],
-                                                                               path))
+    pdf = _with_current(current, lambda shown: exporter.export_to(
+        "Fiche (PDF)", f"{shown[4]}.pdf", PDF, lambda path, _p: exports.export_sheet(db, shown[0], path)))
+    template = _with_current(current, lambda shown: exporter.export_to(
+        "Modèle Excel de la fiche", f"{shown[4]} — à compléter.xlsx", XLSX,
+        lambda path, _p: exports.export_sheet_template(db, shown[1], shown[2], shown[3], path)))
 
     def import_workbook() -> None:
         chosen, _ = QFileDialog.getOpenFileName(parent, "Importer une fiche Excel", str(exporter.folder()), XLSX)
@@ -162,19 +160,13 @@ def build_structure_menu(context: AppContext, parent: QWidget, exporter: Exporte
     menu = QMenu("Exporter", parent)
     db = context.db
 
-    def pdf() -> None:
-        shown = current()
-        if shown:
-            exporter.export_to("Dossier de la structure (PDF)", f"Dossier {shown[1]}.pdf", PDF,
-                               lambda path, _p: exports.export_structure_pdf(db, shown[0], path))
-
-    def archive() -> None:
-        shown = current()
-        if shown:
-            exporter.export_to("Dossier complet (zip)", f"Dossier {shown[1]}.zip", ZIP,
-                               lambda path, progress: exports.export_dossier(
-                                   db, path, [shown[0]], report=progress.report,
-                                   cancelled=lambda: progress.cancelled))
+    pdf = _with_current(current, lambda shown: exporter.export_to(
+        "Dossier de la structure (PDF)", f"Dossier {shown[1]}.pdf", PDF,
+        lambda path, _p: exports.export_structure_pdf(db, shown[0], path)))
+    archive = _with_current(current, lambda shown: exporter.export_to(
+        "Dossier complet (zip)", f"Dossier {shown[1]}.zip", ZIP,
+        lambda path, progress: exports.export_dossier(db, path, [shown[0]], report=progress.report,
+                                                      cancelled=lambda: progress.cancelled)))
 
     menu.addAction("Dossier (PDF)…", pdf)
     menu.addAction("Dossier complet : PDF et tableaux (zip)…", archive)
