@@ -1,0 +1,206 @@
+"""Benchmark: `python -m petr_desktop.bench [--json] [--scale small|large] [--runs N]`.
+
+Builds a synthetic history in a temporary folder (small = the demo data, 30 structures ×
+2 years; large = 30 structures × 10 years × 4 meetings with minutes of about 3,000 words,
+20 actions each, 3 sheets a year with 10 indicators each) and measures the median of
+several runs of what the user waits for, each beside its floor on the same machine (what
+the bare stack costs), as a ratio. Sync import/export is measured once sync files exist.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+#: Targets at large scale (ms, or MB for memory), from the reliability issue.
+TARGETS = {"start": 1500, "dossier": 100, "search": 50, "autosave": 10, "releve_pdf": 300, "rss_mb": 300}
+
+START_SNIPPET = """
+import os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(["bench"])
+{body}
+QTimer.singleShot(0, app.quit)
+app.exec()
+"""
+APP_BODY = """
+from petr_desktop.storage.migrations import open_database
+from petr_desktop.tasks.runner import TaskRunner
+from petr_desktop.ui import startup
+from petr_desktop.ui.context import AppContext, Bus, make_settings
+from petr_desktop.ui.main_window import MainWindow
+startup.configure_application(app)
+db = open_database(Path(sys.argv[1]))
+context = AppContext(db, make_settings(Path(sys.argv[1]).with_suffix(".ini")), TaskRunner(app), Bus(app))
+window = MainWindow(context)
+window.show()
+app.processEvents()
+"""
+BARE_BODY = """
+from PySide6.QtWidgets import QMainWindow
+window = QMainWindow()
+window.show()
+app.processEvents()
+"""
+
+
+def median_ms(fn: Callable[[int], object], runs: int) -> float:
+    times = []
+    for i in range(runs):
+        started = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def process_ms(args: list[str], runs: int) -> float:
+    """Median wall time of a fresh process, after one warm-up run that writes the .pyc files
+    (as an installed app has them; some shells set PYTHONDONTWRITEBYTECODE)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    subprocess.run(args, check=True, env=env, capture_output=True)
+    return median_ms(lambda _i: subprocess.run(args, check=True, env=env, capture_output=True), runs)
+
+
+def build(folder: Path, scale: str):
+    from .services import demo
+    from .storage.migrations import open_database
+
+    db = open_database(folder / "bench.sqlite")
+    demo.generate(db)
+    if scale == "large":
+        _grow(db)
+    return db
+
+
+def _grow(db) -> None:
+    """Add years 2017-2024 with long minutes, 20 actions per meeting and 10 indicators per sheet."""
+    from .domain.models import AgendaItem, Indicator
+    from .services import meetings, minutes, sheets
+    from .services.records import apply_changes, insert
+    from .services.structures import list_structures
+
+    rng = random.Random(7)
+    words = ("territoire projet ingénierie mobilité santé réunion comité financement diagnostic "
+             "partenaires communes élus trajectoire indicateur solde convention œuvre").split()
+    for row in list_structures(db):
+        with db.unit_of_work() as session:
+            for year in range(2017, 2025):
+                for number in range(4):
+                    day = date(year, 2, 1) + timedelta(days=85 * number + rng.randrange(20))
+                    meeting = meetings.create_meeting(session, "management_dialogue", day, structure_id=row.id)
+                    record = minutes.open_minutes(session, meeting.id)
+                    for item in session.query(AgendaItem).filter(AgendaItem.meeting_id == meeting.id):
+                        apply_changes(session, item, {"notes": " ".join(rng.choices(words, k=375))})
+                    for a in range(20):
+                        minutes.add_action(session, record.id, f"Action {a + 1} : {' '.join(rng.choices(words, k=8))}",
+                                           owner_name="Responsable", due_on=day + timedelta(days=60))
+                for kind in ("core_missions", "thematic", "collective"):
+                    sheet = sheets.open_sheet(session, row.id, year, kind)
+                    for i in range(10):
+                        insert(session, Indicator, sheet_id=sheet.id, position=100 + i, name=f"Indicateur {i + 1}",
+                               target=float(rng.randint(5, 50)), actual=float(rng.randint(0, 50)))
+
+
+def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
+    from .domain.models import AgendaItem, Minutes
+    from .exports.excel import commission_xlsx
+    from .exports.pdf import commission_pdf, dossier_pdf, minutes_pdf
+    from .services import dossier, records, search
+    from .services.structures import list_structures
+
+    folder = Path(tempfile.mkdtemp(prefix="petr-bench-"))
+    os.environ["PETR_DESKTOP_HOME"] = str(folder / "home")
+    db = build(folder, scale)
+    structures = [s.id for s in list_structures(db)]
+    all_minutes = records.list_rows(db, Minutes)
+    editable = next(m for m in all_minutes if m.status != "signed")
+    item = next(i for i in records.list_rows(db, AgendaItem, meeting_id=editable.meeting_id))
+    db_path = str(db.path)
+    results: dict[str, dict[str, float | None]] = {}
+
+    def put(name: str, value: float, floor: float | None = None) -> None:
+        results[name] = {"ms": round(value, 2), "floor_ms": None if floor is None else round(floor, 2),
+                         "ratio": None if not floor else round(value / floor, 1),
+                         "target_ms": TARGETS.get(name)}
+
+    python = sys.executable
+    bare_python = process_ms([python, "-c", "pass"], runs)
+    put("python_startup", bare_python)
+    put("start", process_ms([python, "-c", START_SNIPPET.format(body=APP_BODY), db_path], runs),
+        process_ms([python, "-c", START_SNIPPET.format(body=BARE_BODY)], runs))
+    put("dossier", median_ms(lambda i: dossier.load(db, structures[i % len(structures)]), runs * 3))
+    raw = sqlite3.connect(db_path)
+    raw_search = median_ms(lambda _i: raw.execute(
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT 50", ('"reunion"* AND "technique"*',)).fetchall(),
+        runs * 3)
+    put("search", median_ms(lambda _i: search.search(db, "réunion technique"), runs * 3), raw_search)
+    put("autosave", median_ms(lambda i: records.update(db, AgendaItem, item.id, notes=f"Notes {i} " * 200), runs * 3))
+    minutes_pdf(db, all_minutes[0].id)                                  # load reportlab and fonts once
+    put("releve_pdf", median_ms(lambda i: minutes_pdf(db, all_minutes[i % len(all_minutes)].id), runs),
+        median_ms(lambda _i: _bare_pdf(), runs))
+    put("dossier_pdf", median_ms(lambda i: dossier_pdf(db, structures[i % len(structures)]), max(1, runs // 2)))
+    year = date.today().year
+    put("commission_pdf", median_ms(lambda _i: commission_pdf(db, year), max(1, runs // 2)))
+    put("commission_xlsx", median_ms(lambda _i: commission_xlsx(db, year), max(1, runs // 2)))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["rss_mb"] = {"ms": None, "mb": round(rss_mb, 1), "target_mb": TARGETS["rss_mb"]}
+    results["data"] = {"scale": scale, "minutes": len(all_minutes), "structures": len(structures),
+                       "db_mb": round(Path(db_path).stat().st_size / 1e6, 1)}
+    return results
+
+
+def _bare_pdf() -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Relevé")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m petr_desktop.bench",
+                                     description="Mesure les temps de Carnet PETR et ceux de la pile nue.")
+    parser.add_argument("--json", action="store_true", help="sortie JSON")
+    parser.add_argument("--scale", choices=("small", "large"), default="small")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    results = measure(args.scale, args.runs)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'mesure':<18} {'ms':>10} {'plancher':>10} {'ratio':>7} {'cible':>7}")
+    for name, row in results.items():
+        if name in ("data", "rss_mb"):
+            continue
+        floor = "" if row["floor_ms"] is None else f"{row['floor_ms']:.1f}"
+        ratio = "" if row["ratio"] is None else f"×{row['ratio']}"
+        target = "" if row["target_ms"] is None else str(row["target_ms"])
+        print(f"{name:<18} {row['ms']:>10.1f} {floor:>10} {ratio:>7} {target:>7}")
+    print(f"{'pic mémoire (Mo)':<18} {results['rss_mb']['mb']:>10.1f} {'':>10} {'':>7} {TARGETS['rss_mb']:>7}")
+    print(f"données : {results['data']}")
+    print("sync export/import de 10 000 opérations : pas encore mesuré (fichiers de synchronisation à venir)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
