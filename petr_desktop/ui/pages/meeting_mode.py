@@ -16,6 +16,7 @@ from ...domain.enums import AttendanceStatus, MeetingKind, MinutesStatus, PlaceK
 from ...domain.models import AgendaItem, Attendance, Minutes
 from ...domain.values import format_date, format_date_short, parse_date
 from ...services import meetings, minutes, profile, records
+from ...services.errors import ServiceError
 from ..autosave import Autosaver
 from ..export_menus import build_minutes_menu
 from ..exporting import Exporter
@@ -203,12 +204,10 @@ class MeetingModePage(Page):
         return view is not None
 
     def guarded_read(self, fn, *args, **kwargs):
+        """A read whose refusal (e.g. a deleted meeting) is shown in French, without « Enregistré »."""
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged by the hook otherwise
-            from ...services.errors import ServiceError
-            if not isinstance(exc, ServiceError):
-                raise
+        except ServiceError as exc:
             QMessageBox.warning(self, "Carnet PETR", str(exc))
             return None
 
