@@ -14,31 +14,31 @@ from .records import apply_changes, get_or_create, insert, load
 from .uow import reading, transactional
 
 
+def _singleton(session: Session, model, key: dict[str, Any], values: dict[str, Any]):
+    """The natural singleton ``model`` identified by ``key`` (UUIDv5), created or updated."""
+    row = get_or_create(session, model, singleton_id(model.__tablename__, *key.values()), **key)
+    return apply_changes(session, row, values) if values else row
+
+
 @transactional
 def framework_agreement(session: Session, structure_id: str, period_start: int = 2025,
                         period_end: int = 2027, **values: Any) -> FrameworkAgreement:
     load(session, Structure, structure_id)
-    row = get_or_create(session, FrameworkAgreement,
-                        singleton_id("framework_agreement", structure_id, period_start, period_end),
-                        structure_id=structure_id, period_start=period_start, period_end=period_end)
-    return apply_changes(session, row, values) if values else row
+    return _singleton(session, FrameworkAgreement, {"structure_id": structure_id, "period_start": period_start,
+                                                    "period_end": period_end}, values)
 
 
 @transactional
 def annual_agreement(session: Session, structure_id: str, year: int, **values: Any) -> AnnualAgreement:
     load(session, Structure, structure_id)
-    row = get_or_create(session, AnnualAgreement, singleton_id("annual_agreement", structure_id, year),
-                        structure_id=structure_id, year=year)
-    return apply_changes(session, row, values) if values else row
+    return _singleton(session, AnnualAgreement, {"structure_id": structure_id, "year": year}, values)
 
 
 @transactional
 def set_aid_line(session: Session, agreement_id: str, kind: str, **amounts: Any) -> AidLine:
     """The aid line of a kind (socle, thématique, chantier collectif) with its amounts."""
     load(session, AnnualAgreement, agreement_id)
-    row = get_or_create(session, AidLine, singleton_id("aid_line", agreement_id, kind),
-                        annual_agreement_id=agreement_id, kind=kind)
-    return apply_changes(session, row, amounts) if amounts else row
+    return _singleton(session, AidLine, {"annual_agreement_id": agreement_id, "kind": kind}, amounts)
 
 
 @transactional
