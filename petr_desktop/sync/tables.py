@@ -8,7 +8,8 @@ metadata = SQLModel.metadata
 
 #: This replica: its id and device name, its op counter, its clock, the importer flag that
 #: silences capture triggers while ops received from elsewhere are applied, the user of
-#: this device (author of changes and signer) and the last own op seq sent away.
+#: this device (author of changes and signer), the last own op seq sent away, and where
+#: the replica lives (a database copied or restored elsewhere takes a new replica id).
 sync_local = Table(
     "sync_local", metadata,
     Column("id", Integer, primary_key=True),
@@ -21,6 +22,9 @@ sync_local = Table(
     Column("user_role", Text, nullable=False, server_default=""),
     Column("user_initials", Text, nullable=False, server_default=""),
     Column("exported_seq", Integer, nullable=False, server_default="0"),
+    Column("bound_path", Text, nullable=False, server_default=""),
+    Column("bound_machine", Text, nullable=False, server_default=""),
+    Column("needs_new_identity", Integer, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="ck_sync_local_single_row"),
 )
 
@@ -73,4 +77,74 @@ sync_vv = Table(
     "sync_vv", metadata,
     Column("replica_id", Text, primary_key=True),
     Column("seq", Integer, nullable=False),
+)
+
+# --- Sync files (revision 0004) --------------------------------------------------------
+
+#: Devices whose sync files this database accepts (enrolled keys), and what each one has:
+#: ``known_vv`` is the version vector announced in its last file (drives exports to it).
+sync_peer = Table(
+    "sync_peer", metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("public_key", Text, nullable=False),
+    Column("replica_id", Text, nullable=False, server_default=""),
+    Column("enrolled_at", Text, nullable=False, server_default=""),
+    Column("revoked_at", Text),
+    Column("known_vv", Text, nullable=False, server_default="{}"),
+    Column("last_file_at", Text, nullable=False, server_default=""),
+)
+
+#: History of sync files written and read, with their French report (JSON).
+sync_file = Table(
+    "sync_file", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_id", Text, nullable=False, index=True),
+    Column("direction", Text, nullable=False),            # out | in
+    Column("status", Text, nullable=False),               # exported | imported | duplicate | refused
+    Column("peer_name", Text, nullable=False, server_default=""),
+    Column("peer_key_id", Text, nullable=False, server_default=""),
+    Column("at", Text, nullable=False),
+    Column("file_name", Text, nullable=False, server_default=""),
+    Column("op_count", Integer, nullable=False, server_default="0"),
+    Column("report", Text, nullable=False, server_default="{}"),
+)
+
+#: Open conflicts, materialized from the ops (same ids on every replica).
+sync_conflict = Table(
+    "sync_conflict", metadata,
+    Column("conflict_id", Text, primary_key=True),
+    Column("tbl", Text, nullable=False),
+    Column("row_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("kind", Text, nullable=False),                 # value | delete_edit
+    Column("head_ops", Text, nullable=False),             # JSON list of op ids
+    Column("opened_at", Text, nullable=False),
+    Index("ix_sync_conflict_row", "tbl", "row_id"),
+)
+
+#: Values that lost a last-writer-wins race: kept, to be restored from the import report.
+sync_journal = Table(
+    "sync_journal", metadata,
+    Column("lost_op_id", Text, primary_key=True),
+    Column("won_op_id", Text, nullable=False),
+    Column("file_id", Text, nullable=False, server_default=""),
+    Column("tbl", Text, nullable=False),
+    Column("row_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("restored_at", Text),
+)
+
+#: Ops received on a validated record that it had not seen: never applied, reviewed by the user.
+sync_proposal = Table(
+    "sync_proposal", metadata,
+    Column("op_id", Text, primary_key=True),
+    Column("tbl", Text, nullable=False),
+    Column("row_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("file_id", Text, nullable=False, server_default=""),
+    Column("received_at", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="open"),   # open | rejected | amended
+    Column("amendment_id", Text),
 )
