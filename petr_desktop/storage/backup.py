@@ -6,6 +6,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from ..sync import identity
+
 
 def backup_file(source: Path, destination: Path) -> Path:
     """Copy a live database to ``destination`` through a temporary name, then rename."""
@@ -17,6 +19,8 @@ def backup_file(source: Path, destination: Path) -> Path:
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
+            identity.mark_copy(dst)
+            dst.commit()
         finally:
             dst.close()
     finally:

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from ..domain import models  # noqa: F401  (registers the tables in the metadata)
 from ..domain.ids import new_id
-from ..sync import capture
+from ..sync import capture, identity
 from ..sync import tables as _sync_tables  # noqa: F401
 from . import fts
 from .backup import backup_to_folder
@@ -73,6 +73,9 @@ def open_database(path: Path, backups: Path | None = None, replica_name: str | N
     db = Database(path, engine)
     if is_new or _is_empty(path):
         create_schema(db, replica_name or socket.gethostname())
+    else:
+        with db.engine.begin() as conn:
+            identity.ensure_replica(conn.connection.dbapi_connection, path)
     return db
 
 
@@ -125,6 +128,7 @@ def create_schema(db: Database, replica_name: str) -> None:
         capture.install_triggers(raw)
         fts.install(raw)
         capture.init_local(raw, new_id(), replica_name)
+        identity.ensure_replica(raw, db.path)
         raw.execute("CREATE TABLE IF NOT EXISTS alembic_version ("
                     "version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
         raw.execute("INSERT INTO alembic_version(version_num) VALUES (?)", (head_revision(),))
