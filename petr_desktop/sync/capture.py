@@ -18,6 +18,9 @@ from . import hlc as hlc_clock
 
 HARD_DELETE_MESSAGE = "suppression définitive interdite : utilisez la suppression logique"
 
+#: A head value no stored value encodes to: the next minting writes an op for the field.
+FORCED = "\u0000forced"
+
 
 def trigger_ddl(table: str) -> list[str]:
     """DDL of the capture triggers of one synced table."""
@@ -93,7 +96,32 @@ def mint(conn: sqlite3.Connection, now_ms: int | None = None) -> int:
     conn.execute("UPDATE sync_local SET seq = ?, hlc = ? WHERE id = 1", (new_seq, hlc))
     conn.execute("INSERT INTO sync_vv(replica_id, seq) VALUES (?, ?) "
                  "ON CONFLICT(replica_id) DO UPDATE SET seq = excluded.seq", (replica_id, new_seq))
+    _remerge_conflicted(conn, {(table, row_id) for table, row_id, *_ in changes}, batch_id)
     return len(changes)
+
+
+def force(conn: sqlite3.Connection, table: str, row_id: str, field: str) -> None:
+    """Make the next minting write an op for this field even if its value did not change.
+
+    A conflict resolution must be a new op covering every head, also when the user keeps
+    the value shown.
+    """
+    conn.execute("UPDATE sync_head SET value = ? WHERE tbl = ? AND row_id = ? AND field = ?",
+                 (FORCED, table, row_id, field))
+    conn.execute("INSERT OR IGNORE INTO sync_dirty(tbl, row_id) VALUES (?, ?)", (table, row_id))
+
+
+def _remerge_conflicted(conn: sqlite3.Connection, rows: set[tuple[str, str]], batch_id: str) -> None:
+    """A local write covers every head it saw: conflicts of the rows it touched are merged again."""
+    if not conn.execute("SELECT 1 FROM sync_conflict LIMIT 1").fetchone():
+        return
+    conflicted = [r for r in rows if conn.execute(
+        "SELECT 1 FROM sync_conflict WHERE tbl = ? AND row_id = ? LIMIT 1", r).fetchone()]
+    if conflicted:
+        from .materialize import materialize
+        from ..domain.ids import now_iso
+
+        materialize(conn, conflicted, batch_id, now_iso())
 
 
 def _diff_table(conn: sqlite3.Connection, table: str, row_ids: list[str]):

@@ -1,0 +1,100 @@
+"""Which records a sign-off freezes, read from the op log (SYNC.md « Sign-off »).
+
+A relevé is frozen by the batch that set its status to « signé » (the same batch writes
+the sign-off row with the content's SHA-256); a fiche by the batch that validated it.
+The freeze covers the record and what it shows (meeting, agenda, attendance, decisions,
+actions; the fiche's answers and tables), except the follow-up fields that stay open.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+
+from ..domain import rules
+from ..domain.ids import singleton_id
+from .merge import Freeze
+
+#: Frozen statuses of each freezable record, as op values (JSON text).
+FROZEN_VALUES: dict[str, frozenset[str]] = {
+    "minutes": frozenset(json.dumps(s.value) for s in rules.FROZEN_MINUTES),
+    "evaluation_sheet": frozenset(json.dumps(s.value) for s in rules.FROZEN_SHEETS),
+}
+
+MEETING_CHILDREN = ("agenda_item", "attendance")
+MINUTES_CHILDREN = ("decision", "action")
+SHEET_CHILDREN = ("sheet_answer", "indicator", "sheet_post", "sheet_session", "diversification_lead",
+                  "sheet_project", "action_plan_item", "supporting_document")
+
+#: Fields that stay editable on a frozen record (follow-up).
+OPEN_FIELDS: dict[str, frozenset[str]] = {
+    "meeting": frozenset({"status"}),
+    "action": rules.ACTION_FOLLOW_UP_FIELDS,
+}
+
+
+def _ref(values: Mapping[str, str], name: str) -> str | None:
+    raw = values.get(name)
+    value = json.loads(raw) if raw else None
+    return value if isinstance(value, str) and value else None
+
+
+def owner_of(table: str, row_id: str, values: Mapping[str, str]) -> tuple[str, str] | None:
+    """The freezable record (table, id) whose sign-off covers this row, if any."""
+    if table in FROZEN_VALUES:
+        return table, row_id
+    if table == "meeting":
+        return "minutes", singleton_id("minutes", row_id)
+    if table in MEETING_CHILDREN:
+        meeting = _ref(values, "meeting_id")
+        return ("minutes", singleton_id("minutes", meeting)) if meeting else None
+    if table in MINUTES_CHILDREN:
+        minutes = _ref(values, "minutes_id")
+        return ("minutes", minutes) if minutes else None
+    if table in SHEET_CHILDREN:
+        sheet = _ref(values, "sheet_id")
+        return ("evaluation_sheet", sheet) if sheet else None
+    return None
+
+
+def freeze_points(conn: sqlite3.Connection, table: str, row_id: str) -> tuple[dict[str, int], ...]:
+    """Version vectors of the batches that froze one record (usually zero or one)."""
+    values = FROZEN_VALUES[table]
+    marks = ",".join("?" * len(values))
+    rows = conn.execute(
+        f"SELECT DISTINCT b.ctx_vv FROM sync_op o JOIN sync_batch b ON b.batch_id = o.batch_id "
+        f"WHERE o.tbl = ? AND o.row_id = ? AND o.field = 'status' AND o.value IN ({marks})",
+        (table, row_id, *sorted(values)))
+    return tuple(json.loads(vv) for (vv,) in rows)
+
+
+def freeze_for(conn: sqlite3.Connection, table: str, row_id: str, values: Mapping[str, str]) -> Freeze | None:
+    owner = owner_of(table, row_id, values)
+    if owner is None:
+        return None
+    points = freeze_points(conn, *owner)
+    if not points:
+        return None
+    own_record = owner == (table, row_id)
+    return Freeze(points, open_fields=OPEN_FIELDS.get(table, frozenset()),
+                  status_field="status" if own_record else None,
+                  frozen_values=FROZEN_VALUES[table] if own_record else frozenset())
+
+
+def covered_rows(conn: sqlite3.Connection, table: str, row_id: str) -> Iterator[tuple[str, str]]:
+    """Every row a freeze of this record covers (to merge again when it arrives)."""
+    yield table, row_id
+    if table == "minutes":
+        meeting = conn.execute("SELECT meeting_id FROM minutes WHERE id = ?", (row_id,)).fetchone()
+        if meeting and meeting[0]:
+            yield "meeting", meeting[0]
+            for child in MEETING_CHILDREN:
+                for (rid,) in conn.execute(f"SELECT id FROM {child} WHERE meeting_id = ?", (meeting[0],)):
+                    yield child, rid
+        for child in MINUTES_CHILDREN:
+            for (rid,) in conn.execute(f"SELECT id FROM {child} WHERE minutes_id = ?", (row_id,)):
+                yield child, rid
+    elif table == "evaluation_sheet":
+        for child in SHEET_CHILDREN:
+            for (rid,) in conn.execute(f"SELECT id FROM {child} WHERE sheet_id = ?", (row_id,)):
+                yield child, rid
