@@ -186,3 +186,11 @@ def test_nothing_is_dropped_when_nobody_deleted(data):
     merged = merge3(text(*base), text(*a), text(*b))
     kept = set(paragraphs(merged.text))
     assert set(a) <= kept and set(b) <= kept
+
+
+def test_neighbouring_paragraphs_each_edited_on_one_side_merge_cleanly():
+    base = "Premier.\n\nDeuxième."
+    merged = merge3(base, "Premier revu par A.\n\nDeuxième.", "Premier.\n\nDeuxième complété par B.")
+    assert merged.clean and merged.text == "Premier revu par A.\n\nDeuxième complété par B."
+    both = merge3(base, "Premier A.\n\nDeuxième.", "Premier B.\n\nDeuxième B.")
+    assert both.conflicts == 1 and "Deuxième B." in both.text and "Premier A." in both.text

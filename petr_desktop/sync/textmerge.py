@@ -56,16 +56,19 @@ def _matches(base: list[str], other: list[str]) -> dict[int, int]:
     return {i + k: j + k for i, j, size in matcher.get_matching_blocks() for k in range(size)}
 
 
-def _unstable(base: list[str], a: list[str], b: list[str]) -> Chunk:
+def _unstable(base: list[str], a: list[str], b: list[str]) -> list[Chunk]:
     if a == base:
         kind = "b"
     elif b == base:
         kind = "a"
     elif a == b:
         kind = "both"
+    elif len(base) == len(a) == len(b) > 1:
+        # Neighbouring paragraphs each edited in place: merge them one by one.
+        return [chunk for triple in zip(base, a, b) for chunk in _unstable(*([p] for p in triple))]
     else:
         kind = "conflict"
-    return Chunk(kind, tuple(base), tuple(a), tuple(b))
+    return [Chunk(kind, tuple(base), tuple(a), tuple(b))]
 
 
 def _chunks(base: list[str], a: list[str], b: list[str]) -> list[Chunk]:
@@ -79,7 +82,7 @@ def _chunks(base: list[str], a: list[str], b: list[str]) -> list[Chunk]:
             continue
         end_a, end_b = (in_a[s], in_b[s]) if s < len(base) else (len(a), len(b))
         if (i, j, k) != (s, end_a, end_b):
-            chunks.append(_unstable(base[i:s], a[j:end_a], b[k:end_b]))
+            chunks.extend(_unstable(base[i:s], a[j:end_a], b[k:end_b]))
             i, j, k = s, end_a, end_b
         run = 0
         while i + run < len(base) and in_a.get(i + run) == j + run and in_b.get(i + run) == k + run:
