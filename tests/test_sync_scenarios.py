@@ -316,8 +316,9 @@ def test_skewed_clocks_never_decide_causality(pair, monkeypatch, skew_hours):
     a.receive(b.export())
     monkeypatch.setattr(hlc, "wall_ms", lambda: real() + skew_hours * 3_600_000)
     records.update(a.db, Meeting, IDS["meeting"], place="Épinal")               # skewed, but later
+    path = a.export()
     monkeypatch.setattr(hlc, "wall_ms", real)
-    report = b.receive(a.export())
+    report = b.receive(path)
     assert records.get(b.db, Meeting, IDS["meeting"]).place == "Épinal"
     assert report.overwrites == 0
     if skew_hours > 1:

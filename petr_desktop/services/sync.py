@@ -24,7 +24,7 @@ from ..domain.models import MODEL_BY_TABLE
 from ..storage.backup import backup_to_folder
 from ..storage.database import Database, raw_connection
 from ..storage.migrations import known_revisions
-from ..sync import container, exchange
+from ..sync import container, exchange, hlc
 from ..sync.capture import version_vector
 from .errors import InvalidValueError, NotFoundError, ServiceError, describe_os_error
 from .uow import reading, transactional
@@ -219,7 +219,8 @@ def export(db: Database, destination: Path, for_peer: str | None = None, everyth
         ops, batches = exchange.collect(conn, since)
         have_vv = version_vector(conn)
     blobs = _blobs_for(db, ops)
-    manifest = {"file_id": new_id(), "created_at": now_iso(), "app_version": __version__,
+    manifest = {"file_id": new_id(), "created_at": now_iso(), "sender_clock_ms": hlc.wall_ms(),
+                "app_version": __version__,
                 "schema_revision": known_revisions()[-1], "recipient": recipient,
                 "sender": {"replica_id": replica_id, "name": name, "key_id": key.key_id,
                            "public_key": key.public_b64},
@@ -449,7 +450,7 @@ def _apply(session: Session, package, batches: dict[str, dict], report: ImportRe
             _labelled(c) for c in (outcome.created, outcome.updated, outcome.deleted))
         report.conflicts, report.overwrites, report.proposals = (
             len(outcome.conflicts), len(outcome.overwrites), len(outcome.proposals))
-        report.clock_warnings = applied.clock_warnings
+        report.clock_warnings = sorted(set(applied.clock_warnings + exchange.sender_clock_warnings(manifest)))
         mass = _mass_deletions(conn, dict(outcome.deleted))
         if mass and not (confirm_mass_delete and confirm_mass_delete(mass)):
             raise ImportCancelled("import annulé : il supprimait beaucoup de lignes "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from contextlib import closing
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -80,7 +81,7 @@ def open_database(path: Path, backups: Path | None = None, replica_name: str | N
 
 
 def _is_empty(path: Path) -> bool:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
 
 

@@ -179,9 +179,31 @@ def _advance_clock(conn: sqlite3.Connection, new: Sequence[dict], batches: Mappi
         who = batch["author"] or batch["replica_id"][:8]
         if ms > now_ms + SKEW_WARNING_MS:
             hours = (ms - now_ms) / 3_600_000
-            warnings.append(f"l'horloge de l'ordinateur de « {who} » était en avance d'environ "
-                            f"{hours:.0f} h sur celle-ci" if hours >= 1 else
-                            f"l'horloge de l'ordinateur de « {who} » était en avance de quelques minutes")
+            warnings.append(_ahead(who, ms - now_ms))
         elif ms < EARLIEST_PLAUSIBLE_MS:
-            warnings.append(f"l'horloge de l'ordinateur de « {who} » indiquait une date antérieure à 2020")
+            warnings.append(_too_early(who))
     return sorted(set(warnings))
+
+
+def _ahead(who: str, delta_ms: int) -> str:
+    hours = delta_ms / 3_600_000
+    if hours < 1:
+        return f"l'horloge de l'ordinateur de « {who} » était en avance de quelques minutes"
+    return f"l'horloge de l'ordinateur de « {who} » était en avance d'environ {hours:.0f} h sur celle-ci"
+
+
+def _too_early(who: str) -> str:
+    return f"l'horloge de l'ordinateur de « {who} » indiquait une date antérieure à 2020"
+
+
+def sender_clock_warnings(manifest: Mapping, now_ms: int | None = None) -> list[str]:
+    """The sender's wall clock when it wrote the file (an HLC never shows a clock set back)."""
+    now_ms = hlc_clock.wall_ms() if now_ms is None else now_ms
+    clock = manifest.get("sender_clock_ms")
+    sender = manifest.get("sender")
+    who = str(sender.get("name", "?")) if isinstance(sender, Mapping) else "?"
+    if not _is_count(clock):
+        return []
+    if clock > now_ms + SKEW_WARNING_MS:
+        return [_ahead(who, clock - now_ms)]
+    return [_too_early(who)] if clock < EARLIEST_PLAUSIBLE_MS else []

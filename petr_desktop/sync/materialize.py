@@ -118,12 +118,6 @@ def _write_row(conn: sqlite3.Connection, table: str, row_id: str, merged: RowMer
                outcome: Outcome) -> None:
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     current = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    if not merged.exists:
-        # Only proposals (e.g. a decision added after the sign-off elsewhere): not applied.
-        if current is not None and not current[columns.index("deleted")]:
-            conn.execute(f"UPDATE {table} SET deleted = 1, updated_at = ? WHERE id = ?", (now, row_id))
-            outcome.deleted[table] += 1
-        return
     if current is None:
         values = _defaults(table) | {name: _stored(v) for name, v in merged.values.items()}
         values.update(id=row_id, updated_at=now)
@@ -188,10 +182,6 @@ def differences(conn: sqlite3.Connection) -> list[str]:
             merged = merge_stored_row(conn, table, stored["id"], batches)
             if merged is None:
                 problems.append(f"{table} {stored['id']} : aucune opération")
-                continue
-            if not merged.exists:
-                if not stored["deleted"]:
-                    problems.append(f"{table} {stored['id']} : ligne non appliquée mais visible")
                 continue
             for name, value in merged.values.items():
                 if encode(stored[name]) != value:

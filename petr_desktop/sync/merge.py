@@ -122,10 +122,9 @@ class RowMerge:
     losers: list[tuple[Op, Op]] = field(default_factory=list)  # (lost, winner)
     proposals: list[Op] = field(default_factory=list)
 
-    @property
-    def exists(self) -> bool:
-        """False when no op creating the row was applied (e.g. a child proposed after sign-off)."""
-        return "deleted" in self.values
+    #: No op creating the row was applied (a child added elsewhere after the sign-off): the
+    #: row is kept hidden (deleted) with its proposed values, the same on every replica.
+    hidden: bool = False
 
 
 def merge_row(ops_by_field: Mapping[str, Sequence[Op]], policies: Mapping[str, Policy],
@@ -150,6 +149,13 @@ def merge_row(ops_by_field: Mapping[str, Sequence[Op]], policies: Mapping[str, P
         result.losers.extend((lost, merged.winner) for lost in merged.losers)  # type: ignore[misc]
     _delete_against_edit(applied, result)
     result.proposals.sort(key=lambda op: op.order)
+    if freeze is not None and "deleted" not in result.values:
+        hidden = merge_row(ops_by_field, policies)
+        hidden.values["deleted"] = "1"
+        hidden.conflicts.clear()
+        hidden.losers.clear()
+        hidden.proposals, hidden.hidden = result.proposals, True
+        return hidden
     return result
 
 
