@@ -24,7 +24,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 #: Targets at large scale (ms, or MB for memory), from the reliability issue.
-TARGETS = {"start": 1500, "dossier": 100, "search": 50, "autosave": 10, "releve_pdf": 300, "rss_mb": 300}
+TARGETS = {"start": 1500, "dossier": 100, "search": 50, "autosave": 10, "releve_pdf": 300, "sync_import": 2000,
+           "rss_mb": 300}
+SYNC_OPS = 10_000
 
 START_SNIPPET = """
 import os, sys, time
@@ -166,11 +168,43 @@ def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     year = date.today().year
     put("commission_pdf", median_ms(lambda _i: commission_pdf(db, year), max(1, runs // 2)))
     put("commission_xlsx", median_ms(lambda _i: commission_xlsx(db, year), max(1, runs // 2)))
+    _measure_sync(db, folder, runs, put)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["rss_mb"] = {"ms": None, "mb": round(rss_mb, 1), "target_mb": TARGETS["rss_mb"]}
     results["data"] = {"scale": scale, "minutes": len(all_minutes), "structures": len(structures),
                        "db_mb": round(Path(db_path).stat().st_size / 1e6, 1)}
     return results
+
+
+def _measure_sync(db, folder: Path, runs: int, put: Callable[..., None]) -> None:
+    """Export of 10,000 new ops for a peer, and their import (backup included, and apart)."""
+    from .domain.models import Minutes
+    from .services import minutes, records, sync
+    from .storage.backup import backup_file, backup_to_folder
+    from .storage.database import raw_connection
+    from .storage.migrations import open_database
+
+    peer_path = folder / "peer" / "peer.sqlite"
+    backup_file(db.path, peer_path)
+    peer = open_database(peer_path)                                   # a copy: a new replica
+    with peer.unit_of_work() as session:
+        raw_connection(session).execute("UPDATE sync_local SET replica_name = 'Bureau' WHERE id = 1")
+    sync.enrol(db, sync.write_key_file(peer, peer_path.parent / "peer-key.json"))
+    sync.enrol(peer, sync.write_key_file(db, folder / "bench-key.json"))
+    sync.import_file(db, sync.export(peer, peer_path.parent).path)     # the office has everything so far
+    peer.close()
+    target = next(m for m in records.list_rows(db, Minutes) if m.status != "signed")
+    with db.unit_of_work() as session:
+        for n in range(-(-SYNC_OPS // 7)):                              # a decision is 7 ops
+            minutes.add_decision(session, target.id, f"Décision {n} : poursuivre la démarche engagée")
+    files = [folder / f"sync-{i}.petrsync" for i in range(runs)]
+    put("sync_export", median_ms(lambda i: sync.export(db, files[i], for_peer="Bureau"), runs))
+    put("sync_backup", median_ms(lambda i: backup_to_folder(peer_path, folder / "bench-backups", f"b{i}"),
+                                 max(1, runs // 2)))
+    receivers = [backup_file(peer_path, folder / f"receiver-{i}" / "peer.sqlite") for i in range(max(1, min(runs, 3)))]
+    put("sync_import", median_ms(lambda i: sync.import_file(open_database(receivers[i]), files[0]), len(receivers)))
+    results_ops = sync.export(db, folder / "count.petrsync", for_peer="Bureau").op_count
+    put("sync_ops", float(results_ops))
 
 
 def _bare_pdf() -> bytes:
@@ -207,7 +241,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<18} {row['ms']:>10.1f} {floor:>10} {ratio:>7} {target:>7}")
     print(f"{'pic mémoire (Mo)':<18} {results['rss_mb']['mb']:>10.1f} {'':>10} {'':>7} {TARGETS['rss_mb']:>7}")
     print(f"données : {results['data']}")
-    print("sync export/import de 10 000 opérations : pas encore mesuré (fichiers de synchronisation à venir)")
     return 0
 
 

@@ -178,7 +178,6 @@ def _advance_clock(conn: sqlite3.Connection, new: Sequence[dict], batches: Mappi
         ms, _ = hlc_clock.unpack(batch["hlc"])
         who = batch["author"] or batch["replica_id"][:8]
         if ms > now_ms + SKEW_WARNING_MS:
-            hours = (ms - now_ms) / 3_600_000
             warnings.append(_ahead(who, ms - now_ms))
         elif ms < EARLIEST_PLAUSIBLE_MS:
             warnings.append(_too_early(who))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..domain import rules
 from ..domain.ids import singleton_id
@@ -68,11 +68,13 @@ def freeze_points(conn: sqlite3.Connection, table: str, row_id: str) -> tuple[di
     return tuple(json.loads(vv) for (vv,) in rows)
 
 
-def freeze_for(conn: sqlite3.Connection, table: str, row_id: str, values: Mapping[str, str]) -> Freeze | None:
+def freeze_for(table: str, row_id: str, values: Mapping[str, str],
+               points_of: Callable[[str, str], tuple[dict[str, int], ...]]) -> Freeze | None:
+    """The freeze over this row, given how to read a record's freeze points."""
     owner = owner_of(table, row_id, values)
     if owner is None:
         return None
-    points = freeze_points(conn, *owner)
+    points = points_of(*owner)
     if not points:
         return None
     own_record = owner == (table, row_id)

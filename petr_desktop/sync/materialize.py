@@ -7,6 +7,7 @@ caller's transaction with the capture triggers silenced (``sync_local.applying``
 """
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections import Counter, defaultdict
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
+
+from pydantic_core import PydanticUndefined
 
 from ..domain.models import MODEL_BY_TABLE
 from . import freeze as freezes
@@ -35,11 +38,19 @@ class Outcome:
 
 
 class BatchCache(dict):
-    """batch id -> (ctx_vv, author), loaded on demand."""
+    """batch id -> (ctx_vv, author), loaded on demand; also the freeze points of records,
+    fixed while one materialization runs (every op is stored before it starts)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         super().__init__()
         self.conn = conn
+        self.freezes: dict[tuple[str, str], tuple[dict[str, int], ...]] = {}
+
+    def freeze_points(self, table: str, row_id: str) -> tuple[dict[str, int], ...]:
+        key = (table, row_id)
+        if key not in self.freezes:
+            self.freezes[key] = freezes.freeze_points(self.conn, table, row_id)
+        return self.freezes[key]
 
     def __missing__(self, batch_id: str) -> tuple[dict[str, int], str]:
         row = self.conn.execute("SELECT ctx_vv, author FROM sync_batch WHERE batch_id = ?", (batch_id,)).fetchone()
@@ -66,7 +77,7 @@ def merge_stored_row(conn: sqlite3.Connection, table: str, row_id: str,
         return None
     policies = REGISTRY[table]
     merged = merge_row(ops, policies)
-    frozen = freezes.freeze_for(conn, table, row_id, merged.values)
+    frozen = freezes.freeze_for(table, row_id, merged.values, batches.freeze_points)
     return merge_row(ops, policies, frozen) if frozen else merged
 
 
@@ -74,15 +85,24 @@ def _stored(value: str) -> Any:
     return json.loads(value)
 
 
+@functools.cache
 def _defaults(table: str) -> dict[str, Any]:
-    model = MODEL_BY_TABLE[table]
+    """Plain defaults of a table's columns, for a row whose ops do not set every field."""
     values = {}
-    for name, info in model.model_fields.items():
-        default = info.get_default(call_default_factory=True)
-        if isinstance(default, (date, time)):
-            default = default.isoformat()
-        values[name] = default
+    for name, info in MODEL_BY_TABLE[table].model_fields.items():
+        default = None if info.default is PydanticUndefined else info.default
+        values[name] = default.isoformat() if isinstance(default, (date, time)) else default
     return values
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """Column order of a synced table (the same in every database at this revision)."""
+    if table not in _COLUMNS:
+        _COLUMNS[table] = tuple(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+    return _COLUMNS[table]
 
 
 def materialize(conn: sqlite3.Connection, rows: Iterable[tuple[str, str]], file_id: str, now: str,
@@ -107,7 +127,7 @@ def materialize(conn: sqlite3.Connection, rows: Iterable[tuple[str, str]], file_
                 continue
             _write_row(conn, table, row_id, merged, now, outcome)
             _write_bookkeeping(conn, table, row_id, merged, file_id, now, outcome)
-            if table in freezes.FROZEN_VALUES and freezes.freeze_points(conn, table, row_id):
+            if table in freezes.FROZEN_VALUES and batches.freeze_points(table, row_id):
                 pending.extend(r for r in freezes.covered_rows(conn, table, row_id) if r not in done)
     finally:
         conn.execute("UPDATE sync_local SET applying = 0 WHERE id = 1")
@@ -116,7 +136,7 @@ def materialize(conn: sqlite3.Connection, rows: Iterable[tuple[str, str]], file_
 
 def _write_row(conn: sqlite3.Connection, table: str, row_id: str, merged: RowMerge, now: str,
                outcome: Outcome) -> None:
-    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    columns = _columns(conn, table)
     current = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if current is None:
         values = _defaults(table) | {name: _stored(v) for name, v in merged.values.items()}
