@@ -397,3 +397,20 @@ def test_mass_deletion_asks_before_commit(pair):
     asked = []
     report = b.receive(path, confirm_mass_delete=lambda counts: asked.append(counts) or True)
     assert asked == [{"structure": 10}] and report.deleted == {"structure": 10}
+
+
+def test_tables_equal_a_rebuild_from_the_op_log_and_a_drift_is_reported(pair):
+    a, b = pair
+    records.update(a.db, Minutes, IDS["minutes"], summary="Texte A")
+    records.update(b.db, Minutes, IDS["minutes"], summary="Texte B")
+    exchange_all([a, b])
+    assert_sound(a, b)
+    with a.db.unit_of_work() as session:          # a value changed behind the log's back
+        conn = raw_connection(session)
+        conn.execute("UPDATE sync_local SET applying = 1")
+        conn.execute("UPDATE minutes SET author = 'Quelqu''un' WHERE id = ?", (IDS["minutes"],))
+        conn.execute("UPDATE sync_head SET value = '\"Quelqu''un\"' WHERE row_id = ? AND field = 'author'",
+                     (IDS["minutes"],))
+        conn.execute("UPDATE sync_local SET applying = 0")
+    problems = maintenance.check(a.db)
+    assert len(problems) == 1 and "reconstruction depuis le journal" in problems[0] and "author" in problems[0]

@@ -14,6 +14,7 @@ from ..storage.backup import backup_file, backup_to_folder
 from ..storage.database import Database, raw_connection
 from ..storage.migrations import current_revision, head_revision
 from ..sync.capture import encode
+from ..sync.materialize import differences
 from .uow import reading
 
 
@@ -46,6 +47,10 @@ def check(session: Session) -> list[str]:
         problems.append(f"version du schéma « {revision} » au lieu de « {head} »")
     problems.extend(fts.check(conn))
     problems.extend(_oplog_problems(conn))
+    rebuilt = differences(conn)
+    if rebuilt:
+        problems.append(f"{len(rebuilt)} valeur(s) diffèrent d'une reconstruction depuis le journal, "
+                        f"par exemple : {rebuilt[0]}")
     return problems
 
 
