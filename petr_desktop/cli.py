@@ -35,6 +35,9 @@ class FrenchParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     cli_french.install()
+    # Missing from cli_french.MESSAGES (for required mutually exclusive groups): belongs there.
+    cli_french.MESSAGES.setdefault("one of the arguments %s is required",
+                                   "un de ces arguments est obligatoire : %s")
     parser = FrenchParser(prog="petr-desktop",
                           description="Carnet PETR — suivi des Pays/PETR de la Région Grand Est.")
     parser.add_argument("--version", action="version", version=f"Carnet PETR {__version__}",
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("-o", "--output", metavar="FICHIER", type=Path, help="fichier de sauvegarde")
     commands.add_parser("gui", help="ouvre l'application (par défaut)")
     _export_parsers(commands)
+    _sync_parsers(commands)
     return parser
 
 
@@ -132,6 +136,49 @@ def _export_parsers(commands) -> None:
     imported = actions.add_parser("import",
                                   help="importe une fiche remplie (rien n'est appliqué s'il y a un problème)")
     imported.add_argument("file", metavar="FICHIER.xlsx", type=Path)
+
+
+def _sync_parsers(commands) -> None:
+    """`sync`: files exchanged between computers (USB key), device keys, conflicts."""
+    passphrase = {"metavar": "FICHIER", "type": Path,
+                  "help": "fichier contenant le mot de passe du fichier de synchronisation "
+                          "(jamais sur la ligne de commande)"}
+    json_output = {"action": "store_true", "help": "sortie JSON"}
+    sync = commands.add_parser("sync", help="synchronisation entre ordinateurs par fichier (clé USB)")
+    actions = sync.add_subparsers(dest="what", metavar="ACTION", parser_class=FrenchParser, required=True)
+    export = actions.add_parser("export", help="écrit un fichier de synchronisation (vérifié après écriture)")
+    export.add_argument("-o", "--output", metavar="DOSSIER_OU_FICHIER", type=Path, required=True,
+                        help="dossier (le nom du fichier est choisi) ou fichier .petrsync")
+    export.add_argument("--for", dest="for_peer", metavar="APPAREIL",
+                        help="seulement ce qui manque à cet appareil (par défaut : à tous les appareils enrôlés)")
+    export.add_argument("--all", action="store_true", help="toutes les modifications, depuis le début")
+    export.add_argument("--passphrase-file", **passphrase)
+    imported = actions.add_parser("import", help="importe un fichier de synchronisation (tout ou rien, "
+                                                 "sauvegarde faite avant)")
+    imported.add_argument("file", metavar="FICHIER", type=Path)
+    imported.add_argument("--passphrase-file", **passphrase)
+    imported.add_argument("--yes", action="store_true",
+                          help="accepte sans question un import qui supprime beaucoup de lignes")
+    actions.add_parser("status", help="état de la synchronisation de cet ordinateur").add_argument(
+        "--json", **json_output)
+    actions.add_parser("conflicts", help="les conflits à arbitrer").add_argument("--json", **json_output)
+    resolve = actions.add_parser("resolve", help="arbitre un conflit : garde une version ou un texte")
+    resolve.add_argument("conflict_id", metavar="ID", help="identifiant du conflit (le début suffit)")
+    choice = resolve.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--keep", metavar="VERSION", help="la version à garder : a, b…")
+    choice.add_argument("--value-file", metavar="FICHIER", type=Path,
+                        help="fichier contenant le texte retenu (une valeur JSON pour un champ non texte)")
+    actions.add_parser("key", help="écrit la clé de cet ordinateur, à enrôler sur l'autre poste").add_argument(
+        "-o", "--output", metavar="FICHIER", type=Path, required=True, help="fichier de clé .json (ou dossier)")
+    actions.add_parser("enrol", help="enrôle un appareil : ses fichiers seront acceptés").add_argument(
+        "file", metavar="FICHIER", type=Path, help="fichier de clé écrit sur l'autre poste (sync key)")
+    actions.add_parser("revoke", help="révoque un appareil : ses fichiers seront refusés").add_argument(
+        "peer", metavar="APPAREIL", help="nom de l'appareil ou début de sa clé")
+    actions.add_parser("peers", help="les appareils enrôlés").add_argument("--json", **json_output)
+    actions.add_parser("history", help="les derniers fichiers écrits et importés").add_argument(
+        "--limit", metavar="N", type=int, default=20, help="nombre de fichiers (20 par défaut)")
+    actions.add_parser("journal", help="les valeurs remplacées par une saisie plus récente")
+    actions.add_parser("proposals", help="les modifications reçues après validation d'un document")
 
 
 def _database_path(args: argparse.Namespace) -> Path:
@@ -345,9 +392,288 @@ def cmd_fiche(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- sync ------------------------------------------------------------------------------
+
+def _text_file(path: Path) -> str:
+    """A small text file given for a secret or a value, without its final end of line."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"« {path} » n'est pas un fichier texte (UTF-8)") from exc
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _sync_passphrase(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    secret = _text_file(path)
+    if not secret:
+        raise CliError(f"fichier de mot de passe vide : « {path} »")
+    return secret
+
+
+def _ask_passphrase() -> str:
+    if not sys.stdin.isatty():
+        raise CliError("ce fichier est protégé par un mot de passe : utilisez --passphrase-file")
+    import getpass
+
+    return getpass.getpass("Mot de passe du fichier : ")
+
+
+def _confirm_deletions(assume_yes: bool):
+    """The question asked before an import that deletes many rows: never asked off a terminal."""
+    def confirm(mass: dict[str, int]) -> bool:
+        if assume_yes:
+            return True
+        if not sys.stdin.isatty():
+            return False
+        print("Cet import supprime beaucoup de lignes :")
+        for label, count in mass.items():
+            print(f"  • {label} : {count}")
+        try:
+            return input("Confirmer ces suppressions ? [o/N] ").strip().lower() in ("o", "oui")
+        except EOFError:
+            return False
+    return confirm
+
+
+def _french_time(iso: str | None, never: str = "jamais") -> str:
+    from datetime import datetime
+
+    from .exports.signing import format_datetime_fr
+
+    return format_datetime_fr(datetime.fromisoformat(iso)) if iso else never
+
+
+def _shorten(text: str, width: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1].rstrip() + "…"
+
+
+def _vector(vv: dict[str, int], names: dict[str, str]) -> str:
+    return ", ".join(f"{names.get(r, r[:8])} : {n}" for r, n in sorted(vv.items())) or "vide"
+
+
+def _peer_dict(peer) -> dict:
+    from dataclasses import asdict
+
+    return {**asdict(peer), "active": peer.active}
+
+
+def _print_peers(peers, names: dict[str, str] | None = None) -> None:
+    """One line per enrolled device; with `names`, what it already has (its version vector)."""
+    if not peers:
+        print("Aucun appareil enrôlé (pour en enrôler un : petr-desktop sync enrol FICHIER).")
+        return
+    print(f"Appareils enrôlés : {len(peers)}")
+    for peer in peers:
+        state = "actif" if peer.active else f"révoqué le {_french_time(peer.revoked_at)}"
+        print(f"  {peer.name} · clé {peer.key_id} · {state} · dernier fichier reçu : "
+              f"{_french_time(peer.last_file_at)}")
+        if names is not None:
+            print(f"      a reçu : {_vector(peer.known_vv, names)}")
+
+
+def _who(side) -> str:
+    return f"{side.author} · {side.when} · {side.device}"
+
+
+def _sync_export(db, args: argparse.Namespace) -> int:
+    from .services import sync
+
+    result = sync.export(db, args.output, for_peer=args.for_peer, everything=args.all,
+                         passphrase=_sync_passphrase(args.passphrase_file))
+    print(f"Fichier de synchronisation écrit : {result.path} "
+          f"({result.op_count} modification(s), pour : {result.recipient})")
+    print("Fichier relu et vérifié. Vous pouvez retirer la clé USB.")
+    return 0
+
+
+def _sync_import(db, args: argparse.Namespace) -> int:
+    from .services import sync
+    from .sync import container
+
+    if not args.file.is_file():
+        raise CliError(f"le fichier « {args.file} » est introuvable")
+    passphrase = _sync_passphrase(args.passphrase_file)
+    if passphrase is None and container.is_encrypted(args.file):
+        passphrase = _ask_passphrase()
+    try:
+        report = sync.import_file(db, args.file, passphrase, confirm_mass_delete=_confirm_deletions(args.yes))
+    except sync.ImportCancelled as exc:
+        raise CliError(f"{exc} (pour accepter ces suppressions : --yes)") from exc
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def _sync_status(db, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .services import sync
+    from .services.maintenance import to_json
+
+    state = sync.status(db)
+    if args.json:
+        print(to_json({**asdict(state), "peers": [_peer_dict(p) for p in state.peers]}))
+        return 0
+    names = {p.replica_id: p.name for p in state.peers} | {state.replica_id: state.replica_name}
+    print(f"Cet ordinateur : {state.replica_name} (réplique {state.replica_id})")
+    print(f"Modifications non exportées : {state.unsynced}")
+    print(f"Conflits à arbitrer : {state.open_conflicts}")
+    print(f"Modifications reçues après validation, à traiter : {state.open_proposals}")
+    print(f"Versions connues : {_vector(state.version_vector, names)}")
+    _print_peers(state.peers, names)
+    return 0
+
+
+def _conflict_dict(view) -> dict:
+    import json
+
+    fields = ("conflict_id", "table", "row_id", "field", "kind", "title", "field_label", "summary", "opened_at")
+    return {**{name: getattr(view, name) for name in fields},
+            "base": json.loads(view.base) if view.base else None, "current": json.loads(view.current),
+            "sides": [{"letter": s.letter, "author": s.author, "when": s.when, "device": s.device,
+                       "value": json.loads(s.value)} for s in view.sides]}
+
+
+def _side_text(view, side) -> str:
+    if view.kind == "delete_edit":
+        return "supprimé" if side.letter == "a" else f"modifié : {_shorten(side.text)}"
+    return _shorten(side.text)
+
+
+def _sync_conflicts(db, args: argparse.Namespace) -> int:
+    from .services import sync_review
+    from .services.maintenance import to_json
+
+    views = sync_review.conflicts(db)
+    if args.json:
+        print(to_json([_conflict_dict(v) for v in views]))
+        return 0
+    for view in views:
+        print(f"[{view.conflict_id[:8]}] {view.summary}")
+        for side in view.sides:
+            print(f"  {side.letter}) {_who(side)}\n     {_side_text(view, side)}")
+    if not views:
+        print("Aucun conflit à arbitrer.")
+        return 0
+    print(f"{len(views)} conflit(s) à arbitrer : petr-desktop sync resolve ID --keep a "
+          "(ou --value-file FICHIER avec le texte retenu)")
+    return 0
+
+
+def _sync_resolve(db, args: argparse.Namespace) -> int:
+    from .services import sync_review
+
+    value = None if args.value_file is None else _text_file(args.value_file)
+    sync_review.resolve(db, args.conflict_id, keep=args.keep, value=value)
+    print("Conflit résolu.")
+    left = sync_review.open_conflict_count(db)
+    if left:
+        print(f"Il reste {left} conflit(s) à arbitrer.")
+    return 0
+
+
+def _sync_key(db, args: argparse.Namespace) -> int:
+    from .services import sync
+
+    path = sync.write_key_file(db, args.output)
+    print(f"Clé de cet ordinateur écrite : {path} (clé {sync.device_key(db).key_id})")
+    print(f"Fichier à enrôler sur l'autre poste : petr-desktop sync enrol \"{path.name}\"")
+    return 0
+
+
+def _sync_enrol(db, args: argparse.Namespace) -> int:
+    from .services import sync
+
+    peer = sync.enrol(db, args.file)
+    print(f"Appareil enrôlé : {peer.name} (clé {peer.key_id})")
+    return 0
+
+
+def _sync_revoke(db, args: argparse.Namespace) -> int:
+    from .services import sync
+
+    peer = sync.revoke(db, args.peer)
+    print(f"Appareil révoqué : {peer.name}")
+    print("Ses fichiers de synchronisation seront désormais refusés.")
+    return 0
+
+
+def _sync_peers(db, args: argparse.Namespace) -> int:
+    from .services import sync
+    from .services.maintenance import to_json
+
+    peers = sync.peers(db)
+    if args.json:
+        print(to_json([_peer_dict(p) for p in peers]))
+    else:
+        _print_peers(peers)
+    return 0
+
+
+def _sync_history(db, args: argparse.Namespace) -> int:
+    from .services import sync
+
+    entries = sync.history(db, args.limit)
+    for entry in entries:
+        print(f"{_french_time(entry.at)} — {'export' if entry.direction == 'out' else 'import'}")
+        for line in entry.report_lines:
+            print(f"  {line}")
+    if not entries:
+        print("Aucun fichier de synchronisation écrit ni importé.")
+    return 0
+
+
+def _sync_journal(db, args: argparse.Namespace) -> int:
+    from .services import sync_review
+
+    items = sync_review.overwrites(db)
+    for item in items:
+        print(f"{item.title} — {item.field_label}")
+        print(f"  remplacée : {_shorten(item.lost.text)}\n      ({_who(item.lost)})")
+        print(f"  retenue : {_shorten(item.won.text)}\n      ({_who(item.won)})")
+    print(f"{len(items)} valeur(s) remplacée(s) par une saisie plus récente.")
+    return 0
+
+
+def _sync_proposals(db, args: argparse.Namespace) -> int:
+    from .services import sync_review
+
+    items = sync_review.proposals(db)
+    for item in items:
+        print(f"{item.title} — {item.field_label}")
+        print(f"  reçue : {_shorten(item.proposed.text)}\n      ({_who(item.proposed)})")
+        print(f"  actuelle : {_shorten(sync_review.shown(item.current))}")
+    print(f"{len(items)} modification(s) reçue(s) après validation, à transformer en rectificatif ou à rejeter.")
+    return 0
+
+
+SYNC_ACTIONS = {"export": _sync_export, "import": _sync_import, "status": _sync_status,
+                "conflicts": _sync_conflicts, "resolve": _sync_resolve, "key": _sync_key, "enrol": _sync_enrol,
+                "revoke": _sync_revoke, "peers": _sync_peers, "history": _sync_history,
+                "journal": _sync_journal, "proposals": _sync_proposals}
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        return SYNC_ACTIONS[args.what](db, args)
+    finally:
+        db.close()
+
+
+def _is_container_error(exc: Exception) -> bool:
+    """A sync file error (French message); the sync code is not imported just to check."""
+    container = sys.modules.get(f"{__package__}.sync.container")
+    return container is not None and isinstance(exc, container.ContainerError)
+
+
 COMMANDS = {"export": cmd_export, "report": cmd_report, "sign": cmd_sign, "verify": cmd_verify,
-            "fiche": cmd_fiche, "init": cmd_init, "structures": cmd_structures, "search": cmd_search, "dump": cmd_dump,
-            "check": cmd_check, "backup": cmd_backup, "gui": cmd_gui, None: cmd_gui}
+            "fiche": cmd_fiche, "sync": cmd_sync, "init": cmd_init, "structures": cmd_structures,
+            "search": cmd_search, "dump": cmd_dump, "check": cmd_check, "backup": cmd_backup, "gui": cmd_gui,
+            None: cmd_gui}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,6 +702,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("petr-desktop : interrompu", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _is_container_error(exc):
+            raise
+        print(f"petr-desktop : {exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
