@@ -35,9 +35,6 @@ class FrenchParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     cli_french.install()
-    # Missing from cli_french.MESSAGES (for required mutually exclusive groups): belongs there.
-    cli_french.MESSAGES.setdefault("one of the arguments %s is required",
-                                   "un de ces arguments est obligatoire : %s")
     parser = FrenchParser(prog="petr-desktop",
                           description="Carnet PETR — suivi des Pays/PETR de la Région Grand Est.")
     parser.add_argument("--version", action="version", version=f"Carnet PETR {__version__}",

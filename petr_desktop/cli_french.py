@@ -18,6 +18,7 @@ MESSAGES = {
     "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
     "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
     "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "un de ces arguments est obligatoire : %s",
 }
 
 

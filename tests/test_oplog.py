@@ -15,7 +15,7 @@ from petr_desktop.sync import hlc
 def _ops(db, row_id=None):
     with sqlite3.connect(db.path) as conn:
         conn.row_factory = sqlite3.Row
-        query = "SELECT * FROM sync_op" + (" WHERE row_id = ?" if row_id else "") + " ORDER BY seq"
+        query = "SELECT * FROM sync_op" + (" WHERE row_id = ?" if row_id else "") + " ORDER BY rowid"
         return [dict(r) for r in conn.execute(query, (row_id,) if row_id else ())]
 
 

@@ -50,7 +50,7 @@ def _edit(data: bytes, edits: dict[tuple[str, str], object]) -> bytes:
 
 def _ops(db) -> list[tuple[str, str, str]]:
     with db.reader() as session:
-        return list(raw_connection(session).execute("SELECT tbl, row_id, field FROM sync_op ORDER BY seq"))
+        return list(raw_connection(session).execute("SELECT tbl, row_id, field FROM sync_op ORDER BY rowid"))
 
 
 def _sheet(db, year: int = 2026, kind: str = "core_missions") -> str:

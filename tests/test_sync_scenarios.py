@@ -414,3 +414,21 @@ def test_tables_equal_a_rebuild_from_the_op_log_and_a_drift_is_reported(pair):
         conn.execute("UPDATE sync_local SET applying = 0")
     problems = maintenance.check(a.db)
     assert len(problems) == 1 and "reconstruction depuis le journal" in problems[0] and "author" in problems[0]
+
+
+def test_signed_content_refuses_local_writes_even_below_the_services(pair):
+    import sqlite3
+
+    a, _b = pair
+    minutes.submit_for_validation(a.db, IDS["minutes"])
+    minutes.sign(a.db, IDS["minutes"], "Isabelle Kuntz", "Chargée de mission")
+    for sql, args in (("UPDATE minutes SET summary = 'modifié' WHERE id = ?", (IDS["minutes"],)),
+                      ("UPDATE decision SET text = 'modifiée' WHERE id = ?", (IDS["decision"],)),
+                      ("UPDATE agenda_item SET notes = 'x' WHERE meeting_id = ?", (IDS["meeting"],)),
+                      ("UPDATE meeting SET place = 'ailleurs' WHERE id = ?", (IDS["meeting"],))):
+        with pytest.raises(sqlite3.IntegrityError, match="signé"):
+            with a.db.unit_of_work() as session:
+                raw_connection(session).execute(sql, args)
+    with a.db.unit_of_work() as session:       # the follow-up of actions stays open
+        raw_connection(session).execute("UPDATE action SET status = 'done' WHERE id = ?", (IDS["action"],))
+    records.update(a.db, Meeting, IDS["meeting"], status="held")

@@ -11,6 +11,7 @@ import base64
 import json
 import logging
 import shutil
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from .. import __version__
 from ..domain.ids import new_id, now_iso
 from ..domain.models import MODEL_BY_TABLE
+from ..domain.values import format_date
 from ..storage.backup import backup_to_folder
 from ..storage.database import Database, raw_connection
 from ..storage.migrations import known_revisions
@@ -78,10 +80,15 @@ def peers(session: Session) -> list[Peer]:
     return [_peer(r) for r in rows]
 
 
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def find_peer(all_peers: list[Peer], wanted: str) -> Peer:
     """A peer by name (accents and case ignored), key id prefix or replica id."""
-    needle = wanted.strip().casefold()
-    matches = [p for p in all_peers if needle in (p.name.casefold(), p.replica_id)
+    needle = _folded(wanted)
+    matches = [p for p in all_peers if needle in (_folded(p.name), p.replica_id)
                or (len(needle) >= 4 and p.key_id.startswith(needle))]
     if len(matches) != 1:
         known = ", ".join(f"« {p.name} »" for p in all_peers) or "aucun"
@@ -345,10 +352,15 @@ def _public_key_for(db: Database) -> Callable[[dict], object]:
                 "(ou : petr-desktop sync enrol FICHIER)")
         if not peer.active:
             raise container.ContainerError(
-                f"l'appareil « {peer.name} » a été révoqué le {peer.revoked_at[:10]} : ses fichiers sont refusés")
+                f"l'appareil « {peer.name} » a été révoqué le {_french_day(peer.revoked_at)} : "
+                "ses fichiers sont refusés")
         return public_key_from_b64(keys[key_id])
 
     return lookup
+
+
+def _french_day(iso: str) -> str:
+    return format_date(datetime.fromisoformat(iso.replace("Z", "+00:00")).date())
 
 
 def import_file(db: Database, path: Path, passphrase: str | None = None,
@@ -362,7 +374,7 @@ def import_file(db: Database, path: Path, passphrase: str | None = None,
         raise ServiceError(describe_os_error(exc)) from exc
     try:
         report = _import_local_copy(db, local, source.name, passphrase, confirm_mass_delete)
-    except container.PassphraseNeeded:
+    except (container.PassphraseNeeded, ImportCancelled):
         local.unlink(missing_ok=True)
         raise
     except (container.ContainerError, exchange.SyncDataError, ServiceError) as exc:
@@ -420,7 +432,15 @@ def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: s
     if not already:
         report.backup = str(backup_to_folder(db.path, db.path.parent / "backups", "avant-import"))
     _store_blobs(db, package.blobs)
-    _apply(db, package, batches, report, confirm_mass_delete, duplicate=bool(already))
+    try:
+        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=bool(already))
+    except MassDeletion as mass:
+        # Asked outside the write transaction (the database stays free while the user thinks).
+        if not (confirm_mass_delete and confirm_mass_delete(mass.counts)):
+            raise ImportCancelled("import annulé : il supprimait beaucoup de lignes "
+                                  f"({', '.join(f'{k} : {v}' for k, v in mass.counts.items())}) ; "
+                                  "rien n'a changé") from None
+        _apply(db, package, batches, report, accept_mass_delete=True, duplicate=bool(already))
     return report
 
 
@@ -435,9 +455,17 @@ def _store_blobs(db: Database, blobs: dict[str, bytes]) -> None:
             tmp.replace(target)
 
 
+class MassDeletion(Exception):
+    """The import would delete many rows: rolled back, to ask the user first."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__(counts)
+        self.counts = counts
+
+
 @transactional
 def _apply(session: Session, package, batches: dict[str, dict], report: ImportReport,
-           confirm_mass_delete: Callable[[dict[str, int]], bool] | None, duplicate: bool) -> None:
+           accept_mass_delete: bool, duplicate: bool) -> None:
     conn = raw_connection(session)
     manifest = package.manifest
     if duplicate:
@@ -452,9 +480,8 @@ def _apply(session: Session, package, batches: dict[str, dict], report: ImportRe
             len(outcome.conflicts), len(outcome.overwrites), len(outcome.proposals))
         report.clock_warnings = sorted(set(applied.clock_warnings + exchange.sender_clock_warnings(manifest)))
         mass = _mass_deletions(conn, dict(outcome.deleted))
-        if mass and not (confirm_mass_delete and confirm_mass_delete(mass)):
-            raise ImportCancelled("import annulé : il supprimait beaucoup de lignes "
-                                  f"({', '.join(f'{k} : {v}' for k, v in mass.items())}) ; rien n'a changé")
+        if mass and not accept_mass_delete:
+            raise MassDeletion(mass)
     sender = manifest["sender"]
     conn.execute("UPDATE sync_peer SET known_vv = ?, replica_id = ?, last_file_at = ? WHERE key_id = ?",
                  (json.dumps(_merged_vv(conn, sender["key_id"], manifest["have_vv"]), sort_keys=True),

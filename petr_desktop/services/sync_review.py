@@ -205,8 +205,9 @@ def conflicts(session: Session) -> list[ConflictView]:
 @reading
 def conflict(session: Session, conflict_id: str) -> ConflictView:
     conn = raw_connection(session)
-    row = conn.execute(f"SELECT {CONFLICT_COLUMNS} FROM sync_conflict WHERE conflict_id = ? OR conflict_id LIKE ?",
-                       (conflict_id, f"{conflict_id}%")).fetchall()
+    wanted = conflict_id.strip()
+    row = conn.execute(f"SELECT {CONFLICT_COLUMNS} FROM sync_conflict WHERE substr(conflict_id, 1, length(?)) = ?",
+                       (wanted, wanted)).fetchall() if len(wanted) >= 4 else []
     if len(row) != 1:
         raise NotFoundError(f"conflit introuvable : {conflict_id} (voir « sync conflicts »)")
     return _conflict_view(conn, row[0])

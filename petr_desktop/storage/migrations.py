@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 from ..domain import models  # noqa: F401  (registers the tables in the metadata)
 from ..domain.ids import new_id
-from ..sync import capture, identity
+from ..sync import capture, freeze, identity
 from ..sync import tables as _sync_tables  # noqa: F401
 from . import fts
 from .backup import backup_to_folder
@@ -127,6 +127,7 @@ def create_schema(db: Database, replica_name: str) -> None:
         SQLModel.metadata.create_all(conn)
         raw = conn.connection.dbapi_connection
         capture.install_triggers(raw)
+        freeze.install_triggers(raw)
         fts.install(raw)
         capture.init_local(raw, new_id(), replica_name)
         identity.ensure_replica(raw, db.path)

@@ -100,3 +100,52 @@ def covered_rows(conn: sqlite3.Connection, table: str, row_id: str) -> Iterator[
         for child in SHEET_CHILDREN:
             for (rid,) in conn.execute(f"SELECT id FROM {child} WHERE sheet_id = ?", (row_id,)):
                 yield child, rid
+
+
+# --- Local safety net: triggers refuse edits of frozen content ----------------------------
+
+SIGNED_MESSAGE = "Ce relevé d'échange est signé : il ne change plus. Faites un rectificatif."
+VALIDATED_MESSAGE = "Cette fiche est validée : elle ne change plus. Faites un rectificatif."
+
+#: table -> (SQL status of its freezable record given the row as ROW, frozen statuses, message)
+_GUARDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "minutes": ("ROW.status", ("signed",), SIGNED_MESSAGE),
+    "meeting": ("(SELECT status FROM minutes WHERE meeting_id = ROW.id AND deleted = 0)", ("signed",),
+                SIGNED_MESSAGE),
+    **{child: ("(SELECT status FROM minutes WHERE meeting_id = ROW.meeting_id AND deleted = 0)", ("signed",),
+               SIGNED_MESSAGE) for child in MEETING_CHILDREN},
+    **{child: ("(SELECT status FROM minutes WHERE id = ROW.minutes_id)", ("signed",), SIGNED_MESSAGE)
+       for child in MINUTES_CHILDREN},
+    "evaluation_sheet": ("ROW.status", ("validated", "archived"), VALIDATED_MESSAGE),
+    **{child: ("(SELECT status FROM evaluation_sheet WHERE id = ROW.sheet_id)", ("validated", "archived"),
+               VALIDATED_MESSAGE) for child in SHEET_CHILDREN},
+}
+
+
+def trigger_ddl(table: str) -> list[str]:
+    """Triggers refusing local writes to the frozen fields of a signed record (the importer,
+    which sets ``applying``, is exempt: it materializes what the sign-off had seen)."""
+    from .policy import REGISTRY
+
+    status_sql, statuses, message = _GUARDS[table]
+    frozen = ", ".join(f"'{s}'" for s in statuses)
+    local = "(SELECT applying FROM sync_local WHERE id = 1) = 0"
+    fields = [f for f in REGISTRY[table] if f not in OPEN_FIELDS.get(table, frozenset())]
+    if table in FROZEN_VALUES:
+        fields.remove("status")            # its own workflow moves on (validée → archivée)
+    changed = " OR ".join(f"NEW.{f} IS NOT OLD.{f}" for f in fields)
+    raise_ = f"SELECT RAISE(ABORT, '{message.replace(chr(39), chr(39) * 2)}')"
+    ddl = [f"CREATE TRIGGER IF NOT EXISTS trg_{table}_frozen_upd BEFORE UPDATE ON {table} "
+           f"WHEN {local} AND {status_sql.replace('ROW.', 'OLD.')} IN ({frozen}) AND ({changed}) "
+           f"BEGIN {raise_}; END"]
+    if table not in FROZEN_VALUES and table != "meeting":
+        ddl.append(f"CREATE TRIGGER IF NOT EXISTS trg_{table}_frozen_ins BEFORE INSERT ON {table} "
+                   f"WHEN {local} AND {status_sql.replace('ROW.', 'NEW.')} IN ({frozen}) "
+                   f"BEGIN {raise_}; END")
+    return ddl
+
+
+def install_triggers(conn: sqlite3.Connection) -> None:
+    for table in _GUARDS:
+        for ddl in trigger_ddl(table):
+            conn.execute(ddl)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QToolBar, QToolButton, QWidget)
 
-from ..services import navigation, profile
+from ..services import navigation, profile, sync_review
 from .context import AppContext
 from .dialogs.search_dialog import SearchDialog
 from .export_menus import build_global_menu
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         context.bus.saved.connect(self._on_saved)
         context.bus.save_failed.connect(self._on_save_failed)
         context.bus.open_record.connect(self.open_record)
+        context.bus.data_changed.connect(self._refresh_unsynced)
+        context.bus.data_changed.connect(self.refresh_sync_badge)
         self._sync_timer = QTimer(self)
         self._sync_timer.setSingleShot(True)
         self._sync_timer.setInterval(500)
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
 
         self._restore_state()
         self._refresh_unsynced()
+        self.refresh_sync_badge()
         if self.nav.currentRow() < 0:
             self.nav.setCurrentRow(0)
 
@@ -144,6 +147,7 @@ class MainWindow(QMainWindow):
         page = self.pages[PAGE_CLASSES[row]]
         self.stack.setCurrentWidget(page)
         page.activate()
+        self.refresh_sync_badge()
 
     def open_search(self) -> None:
         dialog = SearchDialog(self.context, self)
@@ -173,6 +177,18 @@ class MainWindow(QMainWindow):
     def _refresh_unsynced(self) -> None:
         count = profile.unsynced_changes(self.context.db)
         self.unsynced.setText(f"{count} modification(s) non synchronisée(s)")
+
+    def refresh_sync_badge(self) -> None:
+        """The « Synchronisation » entry shows how many conflicts wait for a decision."""
+        count = sync_review.open_conflict_count(self.context.db)
+        row = PAGE_CLASSES.index(SyncPage)
+        item = self.nav.item(row)
+        item.setText(f"{SyncPage.title} ({count})" if count else SyncPage.title)
+        waiting = f" — {count} conflit{'s' if count > 1 else ''} à arbitrer" if count else ""
+        item.setToolTip(f"{SyncPage.title} (Ctrl+{row + 1}){waiting}")
+        font = item.font()
+        font.setBold(bool(count))
+        item.setFont(font)
 
     # --- window state ----------------------------------------------------------------------
     def _restore_state(self) -> None:

@@ -4,12 +4,15 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29 00:30:00
 
+Triggers refuse local edits of signed relevés and validated fiches (the importer is exempt).
 ``sync_local`` gains where the replica is bound (path, machine) and a flag set in backup
 copies, so a database restored or copied elsewhere takes a new replica id.
 DDL written out in full: a revision must not change when the code's tables do.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from petr_desktop.sync import freeze
 
 revision = "0004"
 down_revision = "0003"
@@ -53,9 +56,13 @@ def upgrade() -> None:
     for statement in TABLES.split(";"):
         if statement.strip():
             op.execute(statement)
+    freeze.install_triggers(op.get_bind().connection.dbapi_connection)
 
 
 def downgrade() -> None:
+    for table in freeze._GUARDS:
+        op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_frozen_upd")
+        op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_frozen_ins")
     for table in NEW_TABLES:
         op.execute(f"DROP TABLE {table}")
     for name in ("needs_new_identity", "bound_machine", "bound_path"):
