@@ -432,3 +432,47 @@ def test_signed_content_refuses_local_writes_even_below_the_services(pair):
     with a.db.unit_of_work() as session:       # the follow-up of actions stays open
         raw_connection(session).execute("UPDATE action SET status = 'done' WHERE id = ?", (IDS["action"],))
     records.update(a.db, Meeting, IDS["meeting"], status="held")
+
+
+def test_mutated_files_give_french_errors_and_leave_the_database_before_or_after(pair, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from petr_desktop.storage.backup import backup_file
+    from helpers.sync_replicas import Replica
+
+    a, b = pair
+    records.update(a.db, Minutes, IDS["minutes"], summary="Texte à protéger « intact »")
+    path = a.export()
+    original = path.read_bytes()
+    before = dumps(b.state())
+    copy = open_database(backup_file(b.db.path, tmp_path / "after" / "carnet.sqlite"))
+    sync.import_file(copy, path)
+    after = dumps(Replica("après", copy, copy.path.parent).state())
+    copy.close()
+    assert after != before
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def mutate(data):
+        blob = bytearray(original)
+        for _ in range(data.draw(st.integers(1, 3))):
+            action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+            where = data.draw(st.integers(0, len(blob) - 1))
+            if action == "flip":
+                blob[where] ^= 1 << data.draw(st.integers(0, 7))
+            elif action == "cut":
+                del blob[where:where + data.draw(st.integers(1, 64))]
+            else:
+                blob[where:where] = data.draw(st.binary(min_size=1, max_size=16))
+        mutated = tmp_path / "mutated.petrsync"
+        mutated.write_bytes(bytes(blob))
+        try:
+            b.receive(mutated)
+        except ServiceError as exc:
+            assert str(exc) and "Traceback" not in str(exc)
+            assert dumps(b.state()) in (before, after)    # after: an earlier mutation was harmless
+        else:
+            assert dumps(b.state()) == after              # only ignored bytes were hit
+
+    mutate()

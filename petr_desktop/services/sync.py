@@ -368,6 +368,9 @@ def import_file(db: Database, path: Path, passphrase: str | None = None,
     """Apply a sync file all or nothing; a backup is made first; a refused file goes to quarantine."""
     source = Path(path)
     try:
+        if source.stat().st_size > container.MAX_FILE_BYTES:
+            raise ServiceError(f"« {source.name} » est bien trop gros pour un fichier de synchronisation : "
+                               "import refusé")
         local = _sync_dir(db, "incoming") / f"{now_iso().replace(':', '-')}_{source.name}"
         shutil.copyfile(source, local)
     except OSError as exc:
