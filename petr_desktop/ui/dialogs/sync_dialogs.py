@@ -1,13 +1,38 @@
-"""Small dialogs of the Synchronisation page: a file's passphrase, a choice between versions,
-and the report of an import."""
+"""Small dialogs of the Synchronisation page: a file's passphrase, the arbitration of a conflict
+(merge dialog for texts, a choice between versions otherwise), and the report of an import."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QRadioButton, QVBoxLayout, QWidget)
 
+from ...services.sync_review import ConflictView, Side
+from .merge_dialog import MergeData, MergeSide
+
 ERROR_COLOR = "#b3261e"
+
+
+def capital(text: str) -> str:
+    """« synthèse » → « Synthèse »."""
+    return text[:1].upper() + text[1:]
+
+
+def by(side: Side) -> str:
+    """« Agent Portable, 28 novembre 2026 à 14:32 (Portable) »."""
+    return f"{side.author}, {side.when} ({side.device})"
+
+
+def shown(side: Side) -> str:
+    """A version's value as the user reads it; « (vide) » rather than nothing."""
+    return side.text or "(vide)"
+
+
+def text_of(json_text: str) -> str:
+    """A stored JSON text value as plain text (« » for none)."""
+    value = json.loads(json_text) if json_text else None
+    return "" if value is None else str(value)
 
 
 class SyncPassphraseDialog(QDialog):
@@ -139,3 +164,32 @@ class ReportDialog(QDialog):
 
     def lines(self) -> list[str]:
         return self.text.toPlainText().splitlines()
+
+
+def merge_data(view: ConflictView) -> MergeData:
+    """The merge dialog's input: the common ancestor and the first two versions."""
+    a, b = view.sides[:2]
+    return MergeData(f"{view.title} — {capital(view.field_label)}", text_of(view.base),
+                     MergeSide(text_of(a.value), a.author, a.when, a.device),
+                     MergeSide(text_of(b.value), b.author, b.when, b.device))
+
+
+def choice_dialog(parent: QWidget | None, view: ConflictView) -> ChoiceDialog:
+    """A conflict that is not a text: keep one version, or delete / keep an edited row."""
+    if view.kind == "delete_edit":
+        deleted, edited = view.sides[:2]
+        return ChoiceDialog(
+            parent, view.title,
+            "Cet élément a été supprimé sur un poste et modifié sur un autre en même temps. "
+            "Il est gardé en attendant votre décision.",
+            [Option("b", "Garder avec les modifications", f"Modifié par {by(edited)} : « {shown(edited)} »"),
+             Option("a", "Supprimer définitivement", f"Supprimé par {by(deleted)}")])
+    current = json.loads(view.current)
+    displayed = next((s.letter for s in view.sides if json.loads(s.value) == current), None)
+    return ChoiceDialog(
+        parent, f"{view.title} — {capital(view.field_label)}",
+        "Cette information a été modifiée sur deux postes en même temps. Choisissez la version à garder : "
+        "les autres postes la recevront à la prochaine synchronisation.",
+        [Option(s.letter, f"Version {s.letter.upper()} — {s.device}"
+                + (" (affichée actuellement)" if s.letter == displayed else ""),
+                f"{s.author}, {s.when} :\n« {shown(s)} »") for s in view.sides], selected=displayed)

@@ -2,7 +2,6 @@
 an import leaves to decide (conflicts, late modifications, replaced values), history and devices."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +20,9 @@ from ...services.errors import ServiceError, describe_os_error
 from ...services.sync_review import ConflictView, Overwrite, Proposal
 from ...storage.errors import StorageError
 from ...sync import container
-from ..dialogs.merge_dialog import MergeData, MergeDialog, MergeSide
-from ..dialogs.sync_dialogs import ChoiceDialog, Option, ReportDialog, SyncPassphraseDialog
+from ..dialogs.merge_dialog import MergeDialog
+from ..dialogs.sync_dialogs import (ReportDialog, SyncPassphraseDialog, by, capital, choice_dialog,
+                                    merge_data, shown)
 from ..exporting import safe_file_name
 from ..icons import icon
 from ..models import RowsModel
@@ -61,24 +61,10 @@ def when(iso: str | None) -> str:
         return iso
 
 
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def first_line(text: str, width: int = 90) -> str:
+    """A long value in one table cell: its first line, cut with « … » when there is more."""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= width and line == text.strip() else line[:width].rstrip() + "…"
-
-
-def by(side: sync_review.Side) -> str:
-    """« Agent Portable, 28 novembre 2026 à 14:32 (Portable) »."""
-    return f"{side.author}, {side.when} ({side.device})"
-
-
-def text_of(json_text: str) -> str:
-    """A stored JSON text value as plain text (« » for none)."""
-    value = json.loads(json_text) if json_text else None
-    return "" if value is None else str(value)
 
 
 FILE_DIRECTIONS = {"exported": "envoyé", "imported": "reçu", "refused": "refusé", "duplicate": "déjà importé"}
@@ -341,13 +327,15 @@ class SyncPage(Page):
         self.device.setText(f"{s.status.replica_name or 'sans nom (voir Paramètres)'} (clé {s.key_id})")
         self.pending.setText(str(s.status.unsynced))
         self.pending_text.setText("modification à envoyer" if s.status.unsynced <= 1 else "modifications à envoyer")
-        to_decide = [plural(len(s.conflicts), "conflit à arbitrer", "conflits à arbitrer")]
-        if s.proposals:
-            to_decide.append(plural(len(s.proposals), "modification reçue après validation",
-                                    "modifications reçues après validation"))
         active = sum(p.active for p in s.status.peers)
-        to_decide.append(plural(active, "appareil enrôlé", "appareils enrôlés"))
-        self.summary.setText(" · ".join(to_decide))
+        parts = [plural(len(s.conflicts), "conflit à arbitrer", "conflits à arbitrer") if s.conflicts
+                 else "Aucun conflit à arbitrer"]
+        if s.proposals:
+            parts.append(plural(len(s.proposals), "modification reçue après validation",
+                                "modifications reçues après validation"))
+        parts.append(plural(active, "appareil enrôlé", "appareils enrôlés") if active
+                     else "aucun appareil enrôlé (voir l'onglet « Appareils »)")
+        self.summary.setText(" · ".join(parts))
         self.summary.setStyleSheet("color: #b3261e; font-weight: bold;" if s.conflicts or s.proposals else "")
         self.conflicts.set_rows(s.conflicts)
         self.proposals.set_rows(s.proposals)
@@ -514,8 +502,10 @@ class SyncPage(Page):
         if proposal is None:
             return
         done, amendment = self._write(sync_review.amend_from_proposal, self.db, proposal.op_id)
-        if done and self.confirm(f"Rectificatif n° {amendment.number} créé en brouillon pour « {proposal.title} ».\n\n"
-                                 "Ouvrir le document maintenant pour le relire et le signer ?"):
+        if not done:
+            return
+        if self.confirm(f"Rectificatif n° {amendment.number} créé en brouillon pour « {proposal.title} ».\n\n"
+                        "Ouvrir le document maintenant pour le relire et le signer ?"):
             kind = "minutes" if amendment.root_table == "minutes" else "sheet"
             self.context.bus.open_record.emit(kind, amendment.root_id)
 
@@ -529,8 +519,8 @@ class SyncPage(Page):
     def restore(self) -> None:
         overwrite: Overwrite | None = self.overwrites.selected()
         if overwrite is not None and self.confirm(
-                f"Rétablir « {first_line(overwrite.lost.text)} » à la place de « {first_line(overwrite.won.text)} » "
-                f"({overwrite.title}, {overwrite.field_label}) ?\n\n"
+                f"Rétablir « {first_line(overwrite.lost.text)} » à la place de "
+                f"« {first_line(overwrite.won.text)} » ({overwrite.title}, {overwrite.field_label}) ?\n\n"
                 "Les autres postes recevront ce changement à la prochaine synchronisation."):
             self._write(sync_review.restore_overwrite, self.db, overwrite.lost_op_id)
 
@@ -567,53 +557,25 @@ class SyncPage(Page):
             self._write(sync.revoke, self.db, peer.key_id)
 
 
-# --- Conflict dialogs and details ----------------------------------------------------------------
-
-def merge_data(view: ConflictView) -> MergeData:
-    """The merge dialog's input: the common ancestor and the first two versions."""
-    a, b = view.sides[:2]
-    return MergeData(f"{view.title} — {capital(view.field_label)}", text_of(view.base),
-                     MergeSide(text_of(a.value), a.author, a.when, a.device),
-                     MergeSide(text_of(b.value), b.author, b.when, b.device))
-
-
-def choice_dialog(parent: QWidget, view: ConflictView) -> ChoiceDialog:
-    if view.kind == "delete_edit":
-        deleted, edited = view.sides[:2]
-        return ChoiceDialog(
-            parent, view.title,
-            "Cet élément a été supprimé sur un poste et modifié sur un autre en même temps. "
-            "Il est gardé en attendant votre décision.",
-            [Option("b", "Garder avec les modifications", f"Modifié par {by(edited)} : « {edited.text} »"),
-             Option("a", "Supprimer définitivement", f"Supprimé par {by(deleted)}")])
-    current = json.loads(view.current)
-    shown = next((s.letter for s in view.sides if json.loads(s.value) == current), None)
-    return ChoiceDialog(
-        parent, f"{view.title} — {capital(view.field_label)}",
-        "Cette information a été modifiée sur deux postes en même temps. Choisissez la version à garder : "
-        "les autres postes la recevront à la prochaine synchronisation.",
-        [Option(s.letter, f"Version {s.letter.upper()} — {s.device}" + (" (affichée actuellement)" if s.letter == shown
-                                                                        else ""),
-                f"{s.author}, {s.when} :\n« {s.text} »") for s in view.sides], selected=shown)
-
+# --- Details of the selected row -----------------------------------------------------------------
 
 def _conflict_text(view: ConflictView) -> str:
     if view.kind == "delete_edit" and len(view.sides) == 2:
         deleted, edited = view.sides
         return (f"{view.title}\n\nSupprimé par {by(deleted)}.\n"
-                f"Modifié par {by(edited)} : « {edited.text} »")
+                f"Modifié par {by(edited)} : « {shown(edited)} »")
     parts = [f"{view.title} — {capital(view.field_label)}"]
-    parts += [f"Version {s.letter.upper()} — {by(s)} :\n{s.text}" for s in view.sides]
+    parts += [f"Version {s.letter.upper()} — {by(s)} :\n{shown(s)}" for s in view.sides]
     return "\n\n".join(parts)
 
 
 def _proposal_text(proposal: Proposal) -> str:
     return (f"{proposal.title} — {capital(proposal.field_label)}\n\n"
-            f"Valeur validée :\n{sync_review.shown(proposal.current)}\n\n"
-            f"Modification reçue après validation — {by(proposal.proposed)} :\n{proposal.proposed.text}")
+            f"Valeur validée :\n{sync_review.shown(proposal.current) or '(vide)'}\n\n"
+            f"Modification reçue après validation — {by(proposal.proposed)} :\n{shown(proposal.proposed)}")
 
 
 def _overwrite_text(overwrite: Overwrite) -> str:
     return (f"{overwrite.title} — {capital(overwrite.field_label)}\n\n"
-            f"Valeur remplacée — {by(overwrite.lost)} :\n{overwrite.lost.text}\n\n"
-            f"Valeur retenue — {by(overwrite.won)} :\n{overwrite.won.text}")
+            f"Valeur remplacée — {by(overwrite.lost)} :\n{shown(overwrite.lost)}\n\n"
+            f"Valeur retenue — {by(overwrite.won)} :\n{shown(overwrite.won)}")
