@@ -371,15 +371,16 @@ def test_edit_concurrent_with_a_sign_off_becomes_a_proposal(pair):
         assert [d.text for d in minutes.decisions(r.db, IDS["minutes"])] == ["Valider la trajectoire"]
         assert minutes.verify_signature(r.db, IDS["minutes"])
     proposals = sync_review.proposals(a.db)
-    texts = {p.proposed.text for p in proposals}
-    assert "Ajout tardif sur le portable" in texts and "Décision prise après coup" in texts
+    assert sorted((p.field_label, p.proposed.text) for p in proposals) == [
+        ("nouvel enregistrement (décision)", "Décision prise après coup"),
+        ("synthèse", "Ajout tardif sur le portable")]
     summary = next(p for p in proposals if p.proposed.text == "Ajout tardif sur le portable")
     amendment = sync_review.amend_from_proposal(a.db, summary.op_id)
     assert amendment.root_id == IDS["minutes"] and amendment.body == "Ajout tardif sur le portable"
     assert "après validation" in amendment.reason
     other = next(p for p in sync_review.proposals(a.db) if p.proposed.text == "Décision prise après coup")
     sync_review.reject_proposal(a.db, other.op_id)
-    assert all(p.op_id not in (summary.op_id, other.op_id) for p in sync_review.proposals(a.db))
+    assert sync_review.proposals(a.db) == []
     assert_sound(a, b)
 
 
@@ -476,3 +477,40 @@ def test_mutated_files_give_french_errors_and_leave_the_database_before_or_after
             assert dumps(b.state()) == after              # only ignored bytes were hit
 
     mutate()
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4])
+def test_cancelled_import_changes_nothing_and_can_be_run_again(pair, step):
+    a, b = pair
+    records.update(a.db, Minutes, IDS["minutes"], summary="Texte annulé puis importé")
+    path = a.export()
+    before = dumps(b.state())
+
+    class Stop(Exception):
+        pass
+
+    def progress(done, total, text):
+        assert total == 5 and text
+        if done == step:
+            raise Stop()
+
+    with pytest.raises(Stop):
+        sync.import_file(b.db, path, progress=progress)
+    assert dumps(b.state()) == before
+    assert not list((b.folder / "sync" / "incoming").iterdir())
+    assert b.receive(path).status == "imported"
+    assert records.get(b.db, Minutes, IDS["minutes"]).summary == "Texte annulé puis importé"
+
+
+def test_cancelled_export_writes_nothing(pair):
+    a, _b = pair
+    out = a.folder / "annule"
+    out.mkdir()
+
+    def progress(done, total, text):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sync.export(a.db, out, progress=progress)
+    assert list(out.iterdir()) == [] and sync.history(a.db) == []

@@ -40,6 +40,12 @@ def test_bad_initials_are_refused_in_french(main_window, message_boxes):
 
 def test_sync_page_shows_device_and_pending_changes(main_window):
     profile.set_profile(main_window.context.db, "Isabelle Kuntz", "", "IK", "Portable d'Isabelle")
+    # a copied database is a new replica with nothing of its own yet: make one change
+    from petr_desktop.domain.models import Structure
+    from petr_desktop.services import records
+
+    first = records.list_rows(main_window.context.db, Structure)[0]
+    records.update(main_window.context.db, Structure, first.id, notes="Vu en réunion")
     page = main_window.show_page(SyncPage)
     assert page.device.text().startswith("Portable d'Isabelle (")
     assert int(page.pending.text()) == profile.unsynced_changes(main_window.context.db) > 0

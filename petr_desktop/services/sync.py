@@ -214,9 +214,20 @@ def _since(session: Session, for_peer: str | None, everything: bool) -> tuple[di
     return {r: min(p.known_vv.get(r, 0) for p in active) for r in replicas}, "tous les appareils enrôlés"
 
 
+ProgressFn = Callable[[int, int, str], None]
+
+
+def _no_progress(_done: int, _total: int, _text: str) -> None:
+    pass
+
+
 def export(db: Database, destination: Path, for_peer: str | None = None, everything: bool = False,
-           passphrase: str | None = None) -> ExportResult:
-    """Write a sync file with what the recipient has not acknowledged, verified once written."""
+           passphrase: str | None = None, progress: ProgressFn = _no_progress) -> ExportResult:
+    """Write a sync file with what the recipient has not acknowledged, verified once written.
+
+    ``progress(done, total, text)`` is told each step; it may raise to cancel (nothing is written).
+    """
+    progress(0, 3, "Lecture des modifications à envoyer")
     key = device_key(db)
     with db.reader() as session:
         since, recipient = _since(session, for_peer, everything)
@@ -226,6 +237,7 @@ def export(db: Database, destination: Path, for_peer: str | None = None, everyth
         ops, batches = exchange.collect(conn, since)
         have_vv = version_vector(conn)
     blobs = _blobs_for(db, ops)
+    progress(1, 3, f"Écriture et vérification du fichier ({len(ops)} modifications)")
     manifest = {"file_id": new_id(), "created_at": now_iso(), "sender_clock_ms": hlc.wall_ms(),
                 "app_version": __version__,
                 "schema_revision": known_revisions()[-1], "recipient": recipient,
@@ -238,6 +250,7 @@ def export(db: Database, destination: Path, for_peer: str | None = None, everyth
     except container.ContainerError as exc:
         raise ServiceError(str(exc)) from exc
     _record_export(db, manifest, path, len(ops), seq)
+    progress(3, 3, "Fichier écrit et vérifié")
     return ExportResult(path, len(ops), recipient)
 
 
@@ -364,8 +377,13 @@ def _french_day(iso: str) -> str:
 
 
 def import_file(db: Database, path: Path, passphrase: str | None = None,
-                confirm_mass_delete: Callable[[dict[str, int]], bool] | None = None) -> ImportReport:
-    """Apply a sync file all or nothing; a backup is made first; a refused file goes to quarantine."""
+                confirm_mass_delete: Callable[[dict[str, int]], bool] | None = None,
+                progress: ProgressFn = _no_progress) -> ImportReport:
+    """Apply a sync file all or nothing; a backup is made first; a refused file goes to quarantine.
+
+    ``progress(done, total, text)`` is told each step; it may raise to cancel before the commit.
+    """
+    progress(0, 5, "Copie locale du fichier")
     source = Path(path)
     try:
         if source.stat().st_size > container.MAX_FILE_BYTES:
@@ -376,7 +394,7 @@ def import_file(db: Database, path: Path, passphrase: str | None = None,
     except OSError as exc:
         raise ServiceError(describe_os_error(exc)) from exc
     try:
-        report = _import_local_copy(db, local, source.name, passphrase, confirm_mass_delete)
+        report = _import_local_copy(db, local, source.name, passphrase, confirm_mass_delete, progress)
     except (container.PassphraseNeeded, ImportCancelled):
         local.unlink(missing_ok=True)
         raise
@@ -388,7 +406,11 @@ def import_file(db: Database, path: Path, passphrase: str | None = None,
         if isinstance(exc, ServiceError):
             raise
         raise ServiceError(str(exc)) from exc
+    except BaseException:           # cancelled by the user, or interrupted: nothing was applied
+        local.unlink(missing_ok=True)
+        raise
     local.unlink(missing_ok=True)
+    progress(5, 5, "Import terminé")
     return report
 
 
@@ -410,7 +432,9 @@ def _log_refusal(session: Session, name: str, error: str) -> None:
 
 
 def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: str | None,
-                       confirm_mass_delete: Callable[[dict[str, int]], bool] | None) -> ImportReport:
+                       confirm_mass_delete: Callable[[dict[str, int]], bool] | None,
+                       progress: ProgressFn) -> ImportReport:
+    progress(1, 5, "Vérification de la signature et du contenu")
     package = container.read_package(local, _public_key_for(db), passphrase)
     manifest = package.manifest
     revision = manifest.get("schema_revision")
@@ -433,17 +457,19 @@ def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: s
             already = not (set(op["op_id"] for op in package.ops)
                            - exchange.existing_op_ids(raw_connection(session), [op["op_id"] for op in package.ops]))
     if not already:
+        progress(2, 5, "Sauvegarde de la base avant l'import")
         report.backup = str(backup_to_folder(db.path, db.path.parent / "backups", "avant-import"))
+    progress(3, 5, f"Application de {len(package.ops)} modifications")
     _store_blobs(db, package.blobs)
     try:
-        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=bool(already))
+        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=bool(already), progress=progress)
     except MassDeletion as mass:
         # Asked outside the write transaction (the database stays free while the user thinks).
         if not (confirm_mass_delete and confirm_mass_delete(mass.counts)):
             raise ImportCancelled("import annulé : il supprimait beaucoup de lignes "
                                   f"({', '.join(f'{k} : {v}' for k, v in mass.counts.items())}) ; "
                                   "rien n'a changé") from None
-        _apply(db, package, batches, report, accept_mass_delete=True, duplicate=bool(already))
+        _apply(db, package, batches, report, accept_mass_delete=True, duplicate=bool(already), progress=progress)
     return report
 
 
@@ -468,7 +494,7 @@ class MassDeletion(Exception):
 
 @transactional
 def _apply(session: Session, package, batches: dict[str, dict], report: ImportReport,
-           accept_mass_delete: bool, duplicate: bool) -> None:
+           accept_mass_delete: bool, duplicate: bool, progress: ProgressFn) -> None:
     conn = raw_connection(session)
     manifest = package.manifest
     if duplicate:
@@ -491,6 +517,7 @@ def _apply(session: Session, package, batches: dict[str, dict], report: ImportRe
                   str(sender.get("replica_id", "")), now_iso(), sender["key_id"]))
     _log_file(conn, report.file_id, "in", report.status, report.sender, sender["key_id"], report.file_name,
               len(package.ops), asdict(report))
+    progress(4, 5, "Enregistrement")              # last chance to cancel: the commit follows
 
 
 def _merged_vv(conn, key_id: str, have_vv: dict[str, int]) -> dict[str, int]:

@@ -39,7 +39,12 @@ FIELD_LABELS = {
     "comment": "commentaire", "actual": "réalisé", "target": "cible", "cumulative": "cumul",
     "amount_cents": "montant", "voted_cents": "montant voté", "requested_cents": "montant demandé",
     "proposed_cents": "montant proposé", "description": "description", "scope": "portée",
+    "created_at": "date de création", "number": "numéro", "position": "rang", "minutes_id": "relevé",
+    "meeting_id": "réunion", "structure_id": "structure", "sheet_id": "fiche", "author": "rédacteur",
 }
+
+#: The field that says what a new record is, in order of preference.
+MAIN_FIELDS = ("text", "body", "notes", "value", "title", "name", "full_name")
 
 
 def field_label(name: str) -> str:
@@ -319,21 +324,36 @@ class Proposal:
 
 @reading
 def proposals(session: Session, include_closed: bool = False) -> list[Proposal]:
+    """Late modifications, one per field — or one per record added after the sign-off."""
     conn = raw_connection(session)
     rows = conn.execute("SELECT op_id, tbl, row_id, status, received_at FROM sync_proposal"
                         + ("" if include_closed else " WHERE status = 'open'") + " ORDER BY received_at").fetchall()
     devices = _device_names(conn)
     batches = BatchCache(conn)
+    by_row: dict[tuple[str, str], list] = {}
+    for row in rows:
+        by_row.setdefault((row[1], row[2]), []).append(row)
     result = []
-    for op_id, table, row_id, state, received_at in rows:
+    for (table, row_id), group in by_row.items():
         ops = {op.op_id: op for field_ops in row_ops(conn, table, row_id, batches).values() for op in field_ops}
-        op = ops.get(op_id)
-        if op is None:
+        proposed = {r[0]: ops[r[0]] for r in group if r[0] in ops}
+        created = next((op for op in proposed.values() if op.field == "deleted"), None)
+        if created is not None:       # a whole record added after the sign-off: one proposal
+            main = next((op for name in MAIN_FIELDS for op in proposed.values() if op.field == name), created)
+            label = f"nouvel enregistrement ({MODEL_BY_TABLE[table].label})"
+            first = next(r for r in group if r[0] == created.op_id)
+            side = _side("a", main, devices)
+            result.append(Proposal(created.op_id, table, row_id, describe(conn, table, row_id), label, side,
+                                   "null", first[3], first[4]))
             continue
-        current = conn.execute(f"SELECT {op.field} FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        result.append(Proposal(op_id, table, row_id, describe(conn, table, row_id), field_label(op.field),
-                               _side("a", op, devices), capture.encode(current[0]) if current else "null",
-                               state, received_at))
+        for op_id, _table, _row, state, received_at in group:
+            op = proposed.get(op_id)
+            if op is None:
+                continue
+            current = conn.execute(f"SELECT {op.field} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+            result.append(Proposal(op_id, table, row_id, describe(conn, table, row_id), field_label(op.field),
+                                   _side("a", op, devices), capture.encode(current[0]) if current else "null",
+                                   state, received_at))
     return result
 
 
@@ -344,10 +364,20 @@ def _open_proposal(session: Session, op_id: str) -> Proposal:
     return found[0]
 
 
+def _close(session: Session, proposal: Proposal, status: str, amendment_id: str | None = None) -> None:
+    """Close a proposal; for a record added after the sign-off, every field of it."""
+    conn = raw_connection(session)
+    if proposal.field_label.startswith("nouvel enregistrement"):
+        conn.execute("UPDATE sync_proposal SET status = ?, amendment_id = ? WHERE tbl = ? AND row_id = ? "
+                     "AND status = 'open'", (status, amendment_id, proposal.table, proposal.row_id))
+    else:
+        conn.execute("UPDATE sync_proposal SET status = ?, amendment_id = ? WHERE op_id = ?",
+                     (status, amendment_id, proposal.op_id))
+
+
 @transactional
 def reject_proposal(session: Session, op_id: str) -> None:
-    _open_proposal(session, op_id)
-    raw_connection(session).execute("UPDATE sync_proposal SET status = 'rejected' WHERE op_id = ?", (op_id,))
+    _close(session, _open_proposal(session, op_id), "rejected")
 
 
 @transactional
@@ -369,7 +399,6 @@ def amend_from_proposal(session: Session, op_id: str) -> Amendment:
     amendment = insert(session, Amendment, root_table=root_table, root_id=root_id,
                        number=max(numbers, default=0) + 1, reason=reason, body=side.text, author=author,
                        status=AmendmentStatus.DRAFT.value)
-    conn.execute("UPDATE sync_proposal SET status = 'amended', amendment_id = ? WHERE op_id = ?",
-                 (amendment.id, op_id))
+    _close(session, proposal, "amended", amendment.id)
     return amendment
 

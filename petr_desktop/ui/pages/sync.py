@@ -384,8 +384,7 @@ class SyncPage(Page):
                 return
 
         def work(progress) -> sync.ExportResult:
-            progress.report(0, 0)
-            return sync.export(self.db, path, passphrase=passphrase)
+            return sync.export(self.db, path, passphrase=passphrase, progress=progress.report)
 
         self.context.tasks.run_with_progress(self, "Écriture du fichier de synchronisation…", work,
                                              self._exported, self._export_failed)
@@ -427,8 +426,8 @@ class SyncPage(Page):
             return allow_mass_delete
 
         def work(progress):
-            progress.report(0, 0)
-            return sync.import_file(self.db, path, passphrase, confirm_mass_delete=confirm)
+            return sync.import_file(self.db, path, passphrase, confirm_mass_delete=confirm,
+                                    progress=progress.report)
 
         self.context.tasks.run_with_progress(self, f"Import de « {path.name} »…", work, self._imported,
                                              lambda exc: self._import_failed(exc, path, passphrase, asked))
