@@ -514,3 +514,9 @@ def test_cancelled_export_writes_nothing(pair):
     with pytest.raises(KeyboardInterrupt):
         sync.export(a.db, out, progress=progress)
     assert list(out.iterdir()) == [] and sync.history(a.db) == []
+
+
+def test_authors_are_shown_by_name():
+    assert sync_review.person("IK Isabelle Kuntz") == "Isabelle Kuntz"
+    assert sync_review.person("Isabelle Kuntz") == "Isabelle Kuntz"
+    assert sync_review.person("") == "?"

@@ -166,8 +166,16 @@ class ConflictView:
 LETTERS = "abcdefgh"
 
 
+def person(author: str) -> str:
+    """« IK Isabelle Kuntz » (initials and name, as batches record it) → « Isabelle Kuntz »."""
+    initials, _, name = author.strip().partition(" ")
+    if name and initials.replace(".", "").isalpha() and initials.isupper() and len(initials) <= 4:
+        return name
+    return author.strip() or "?"
+
+
 def _side(letter: str, op: Op, devices: dict[str, str]) -> Side:
-    return Side(letter, op.op_id, op.value, op.author or "?", _when(op.hlc),
+    return Side(letter, op.op_id, op.value, person(op.author), _when(op.hlc),
                 devices.get(op.replica_id, f"poste {op.replica_id[:8]}"))
 
 

@@ -103,7 +103,7 @@ class OverwritesModel(RowsModel[Overwrite]):
 
 class HistoryModel(RowsModel[sync.FileEntry]):
     columns = (("Date", lambda f: when(f.at)),
-               ("Fichier", lambda f: FILE_DIRECTIONS.get(f.status, f.status)),
+               ("État", lambda f: FILE_DIRECTIONS.get(f.status, f.status)),
                ("Appareil", lambda f: f.peer_name or "—"),
                ("Nom du fichier", lambda f: f.file_name),
                ("Modifications", lambda f: str(f.op_count)))
