@@ -440,12 +440,19 @@ def test_own_certificate_is_trusted(db, tmp_path, signed_record):
     assert "Certificat reconnu par cet ordinateur." in report.lines and report.ok
 
 
+def tamper(db, sql: str, *args) -> None:
+    """A change made behind the app's back, bypassing its triggers (as another program could)."""
+    with sqlite3.connect(db.path) as conn:
+        conn.execute("UPDATE sync_local SET applying = 1")
+        conn.execute(sql, args)
+        conn.execute("UPDATE sync_local SET applying = 0")
+
+
 def test_content_changed_in_the_database(p12, tmp_path, signed_record, db):
     minutes_id, sign_off = signed_record
     signed = signing.sign_pdf(sample_pdf(f"minutes:{minutes_id}", sign_off.content_sha256), "Isabelle Kuntz",
                               "Chargée de mission", VISA_AT, p12, PASSPHRASE)
-    with sqlite3.connect(db.path) as conn:                          # a change made behind the app's back
-        conn.execute("UPDATE minutes SET summary = 'Réécrit après coup' WHERE id = ?", (minutes_id,))
+    tamper(db, "UPDATE minutes SET summary = 'Réécrit après coup' WHERE id = ?", minutes_id)
     report = signatures.verify_file(db, write(tmp_path, signed))
     assert "Signature intacte." in report.lines
     assert any("ne correspond plus au relevé enregistré" in line for line in report.lines)
@@ -498,8 +505,7 @@ def test_signed_minutes_pdf_refusals(db, signed_record, tmp_path):
         signatures.signed_minutes_pdf(db, minutes_id, passphrase=PASSPHRASE)
     with pytest.raises(SignatureError, match="introuvable"):
         signatures.signed_minutes_pdf(db, minutes_id, p12_path=tmp_path / "absent.p12", passphrase=PASSPHRASE)
-    with sqlite3.connect(db.path) as conn:
-        conn.execute("UPDATE minutes SET summary = 'Réécrit' WHERE id = ?", (minutes_id,))
+    tamper(db, "UPDATE minutes SET summary = 'Réécrit' WHERE id = ?", minutes_id)
     with pytest.raises(SignatureError, match="ne correspond plus à sa validation"):
         signatures.signed_minutes_pdf(db, minutes_id)
 

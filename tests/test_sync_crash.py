@@ -92,13 +92,12 @@ def test_kill_during_import_leaves_before_or_after(big_file, tmp_path):
     reference_db.close()
     after = _state(after_dir / "carnet.sqlite")
     assert before != after
-    rng = random.Random(5)
     outcomes = set()
-    for attempt in range(4):
+    for attempt, delay in enumerate((0.02, 0.25, 0.8, 1.6)):
         folder = tmp_path / f"kill-{attempt}"
         folder.mkdir()
         target = _copy(office, folder)
-        finished = _run_and_kill(["import", str(target), str(path)], rng.uniform(0.05, 1.5))
+        finished = _run_and_kill(["import", str(target), str(path)], delay)
         with sqlite3.connect(target) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         state = _state(target)
@@ -106,7 +105,7 @@ def test_kill_during_import_leaves_before_or_after(big_file, tmp_path):
         outcomes.add("after" if state == after else "before")
         if finished:
             assert state == after
-    # at least one kill landed before the commit (the test really interrupts imports)
+    # the first kill lands long before the commit (the test really interrupts imports)
     assert "before" in outcomes
 
 
