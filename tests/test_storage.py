@@ -50,7 +50,7 @@ def test_fresh_database_equals_migrated_database(tmp_path):
     assert _schema(fresh) == _schema(migrated)
 
 
-@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004"])
 def test_upgrade_fixture_of_each_past_revision(tmp_path, revision):
     assert revision in known_revisions()[:-1]
     path = tmp_path / "old.sqlite"

@@ -520,3 +520,12 @@ def test_authors_are_shown_by_name():
     assert sync_review.person("IK Isabelle Kuntz") == "Isabelle Kuntz"
     assert sync_review.person("Isabelle Kuntz") == "Isabelle Kuntz"
     assert sync_review.person("") == "?"
+
+
+def test_ops_from_an_older_schema_are_upcast():
+    from petr_desktop.sync.upcast import upcast_ops
+
+    old = [{"tbl": "aid_application", "field": "status", "value": '"under_review"', "op_id": "x"},
+           {"tbl": "aid_application", "field": "notes", "value": '"under_review"', "op_id": "y"}]
+    assert [op["value"] for op in upcast_ops(old, "0004")] == ['"complete"', '"under_review"']
+    assert upcast_ops(old, "0005") == old

@@ -57,10 +57,10 @@ class PaymentStatus(LabelledEnum):
 
 
 class ApplicationStatus(LabelledEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    PROPOSED = "proposed"
+    RECEIVED = "received"
+    COMPLETE = "complete"
+    INSTRUCTED = "instructed"
+    PRESENTED = "presented"
     VOTED = "voted"
     REJECTED = "rejected"
 
@@ -143,10 +143,9 @@ LABELS: dict[type, dict[str, str]] = {
     AidLineKind: {"core": "Socle forfaitaire", "thematic": "Thématique",
                   "collective": "Chantier collectif"},
     PaymentKind: {"advance": "Avance", "balance": "Solde"},
-    PaymentStatus: {"planned": "Prévu", "requested": "Demandé", "paid": "Versé"},
-    ApplicationStatus: {"draft": "En préparation", "submitted": "Déposée",
-                        "under_review": "En instruction", "proposed": "Proposée en CP",
-                        "voted": "Votée", "rejected": "Rejetée"},
+    PaymentStatus: {"planned": "Prévu", "requested": "Mis en paiement", "paid": "Versé"},
+    ApplicationStatus: {"received": "Reçue", "complete": "Complète", "instructed": "Instruite",
+                        "presented": "Présentée en CP", "voted": "Votée", "rejected": "Rejetée"},
     MeetingKind: {"management_dialogue": "Dialogue de gestion",
                   "directors_network": "Réseau des directeurs",
                   "collective_session": "Séance du chantier collectif",

@@ -139,15 +139,70 @@ class Payment(Synced, table=True):
 
 
 class AidApplication(Synced, table=True):
+    """Demande d'aide: received, checked complete, instructed, presented in CP, voted or rejected."""
+
     __tablename__ = "aid_application"
     label: ClassVar[str] = "demande d'aide"
     structure_id: Optional[str] = ref()
     year: int = 2025
-    status: str = "draft"
+    status: str = "received"
     submitted_on: Optional[date] = None
     requested_cents: int = 0
     portal_reference: str = ""
     notes: str = long_text()
+    received_on: Optional[date] = None
+    cp_date: Optional[date] = None
+    deliberation_no: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    annual_agreement_id: Optional[str] = ref()
+
+
+class ApplicationLine(Synced, table=True):
+    """Amounts of one aid kind in an application; singleton per application and kind (UUIDv5)."""
+
+    __tablename__ = "application_line"
+    label: ClassVar[str] = "montant demandé"
+    application_id: Optional[str] = ref()
+    kind: str = "core"
+    requested_cents: int = 0
+    proposed_cents: int = 0
+    modulation_percent: int = 100
+
+
+class ApplicationDocument(Synced, table=True):
+    """One required document of the completeness checklist."""
+
+    __tablename__ = "application_document"
+    label: ClassVar[str] = "pièce du dossier de demande"
+    application_id: Optional[str] = ref()
+    position: int = 0
+    name: str = ""
+    received: bool = False
+    received_on: Optional[date] = None
+    comment: str = ""
+
+
+class Scheme(Synced, table=True):
+    """Settings of the support scheme for a period; singleton per period start (UUIDv5).
+
+    The official grid is not public: every number is a setting with a default, never a constant.
+    JSON texts: ``core_modulation`` {rurality class: percent}, ``commission_dates`` [ISO dates],
+    ``required_documents`` [names], ``aid_kinds`` [kinds].
+    """
+
+    __tablename__ = "scheme"
+    label: ClassVar[str] = "paramètres du dispositif"
+    period_start: int = 2025
+    period_end: int = 2027
+    aid_kinds: str = '["core", "thematic", "collective"]'
+    core_base_cents: int = 3_000_000
+    core_modulation: str = '{"A": 100, "B": 110, "C": 120}'
+    thematic_cap_cents: int = 2_000_000
+    collective_cap_cents: int = 1_000_000
+    advance_percent: int = 50
+    balance_percent: int = 50
+    commission_dates: str = "[]"
+    required_documents: str = ("[\"Lettre de demande signée\", \"Délibération de la structure\", "
+                               "\"Budget prévisionnel\", \"Plan de financement\", \"RIB\"]")
 
 
 # --- Meetings and minutes -------------------------------------------------------------
@@ -237,6 +292,45 @@ class Action(Synced, table=True):
     status: str = "todo"
     follow_up_on: Optional[date] = None
     done_on: Optional[date] = None
+
+
+class Speaker(Synced, table=True):
+    """Intervenant of a network meeting (chantier collectif, journée-conférence)."""
+
+    __tablename__ = "speaker"
+    label: ClassVar[str] = "intervenant"
+    meeting_id: Optional[str] = ref()
+    position: int = 0
+    full_name: str = ""
+    organisation: str = ""
+    topic: str = ""
+
+
+class TeamMember(Synced, table=True):
+    """Standing team of a structure, proposed as participants of its dialogues de gestion."""
+
+    __tablename__ = "team_member"
+    label: ClassVar[str] = "membre de l'équipe"
+    structure_id: Optional[str] = ref()
+    person_id: Optional[str] = ref()
+    position: int = 0
+    full_name: str = ""
+    role: str = ""
+    organisation: str = ""
+
+
+class Practice(Synced, table=True):
+    """Bonne pratique / retour d'expérience, tagged on a note, decision or sheet answer."""
+
+    __tablename__ = "practice"
+    label: ClassVar[str] = "bonne pratique"
+    source_table: str = ""
+    source_id: Optional[str] = ref()
+    structure_id: Optional[str] = ref()
+    year: int = 2025
+    theme: str = ""
+    title: str = ""
+    note: str = long_text()
 
 
 # --- Evaluation sheets ----------------------------------------------------------------
@@ -432,8 +526,10 @@ class Amendment(Synced, table=True):
 
 SYNCED_MODELS: tuple[type[Synced], ...] = (
     RegionalOffice, Structure, Person,
-    FrameworkAgreement, AnnualAgreement, AidLine, Payment, AidApplication,
-    Meeting, MeetingStructure, Attendance, AgendaItem, Minutes, Decision, Action,
+    FrameworkAgreement, AnnualAgreement, AidLine, Payment, AidApplication, ApplicationLine,
+    ApplicationDocument, Scheme,
+    Meeting, MeetingStructure, Attendance, AgendaItem, Minutes, Decision, Action, Speaker, TeamMember,
+    Practice,
     EvaluationSheet, SheetAnswer, Indicator, SheetPost, SheetSession, DiversificationLead,
     SheetProject, ActionPlanItem, SupportingDocument,
     Attachment, SignOff, Amendment,

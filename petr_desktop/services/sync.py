@@ -26,7 +26,7 @@ from ..domain.values import format_date
 from ..storage.backup import backup_to_folder
 from ..storage.database import Database, raw_connection
 from ..storage.migrations import known_revisions
-from ..sync import container, exchange, hlc
+from ..sync import container, exchange, hlc, upcast
 from ..sync.capture import version_vector
 from .errors import InvalidValueError, NotFoundError, ServiceError, describe_os_error
 from .uow import reading, transactional
@@ -443,6 +443,7 @@ def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: s
                            "mettez l'application à jour pour l'importer")
     batches = exchange.validate_batches(manifest.get("batches"))
     exchange.validate_ops(package.ops, batches)
+    package = container.Package(manifest, upcast.upcast_ops(package.ops, revision), package.blobs)
     have_vv = manifest.get("have_vv")
     if not isinstance(have_vv, dict) or not all(isinstance(v, int) for v in have_vv.values()):
         raise ServiceError("fichier de synchronisation illisible (manifeste invalide)")

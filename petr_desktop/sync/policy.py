@@ -36,7 +36,15 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "annual_agreement": ("status", "structure_id framework_agreement_id year number cp_date deliberation_no"),
     "aid_line": ("requested_cents proposed_cents voted_cents", "annual_agreement_id kind"),
     "payment": ("amount_cents status", "annual_agreement_id aid_line_id kind due_on paid_on reference"),
-    "aid_application": ("status requested_cents notes", "structure_id year submitted_on portal_reference"),
+    "aid_application": ("status requested_cents notes", "structure_id year submitted_on portal_reference "
+                                                        "received_on cp_date deliberation_no annual_agreement_id"),
+    "application_line": ("requested_cents proposed_cents modulation_percent", "application_id kind"),
+    "application_document": ("received comment", "application_id position name received_on"),
+    "scheme": ("core_base_cents core_modulation thematic_cap_cents collective_cap_cents advance_percent "
+               "balance_percent", "period_start period_end aid_kinds commission_dates required_documents"),
+    "speaker": ("", "meeting_id position full_name organisation topic"),
+    "team_member": ("", "structure_id person_id position full_name role organisation"),
+    "practice": ("note", "source_table source_id structure_id year theme title"),
     "meeting": ("status", "kind title structure_id meeting_date start_time end_time place_kind place"),
     "meeting_structure": ("", "meeting_id structure_id"),
     "attendance": ("status", "meeting_id person_id full_name function organisation_name position"),
