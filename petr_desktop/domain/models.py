@@ -239,6 +239,7 @@ class Attendance(Synced, table=True):
     organisation_name: str = ""
     status: str = "present"
     position: int = 0
+    structure_id: Optional[str] = ref()   # the Pays/PETR represented (network meetings)
 
 
 class AgendaItem(Synced, table=True):

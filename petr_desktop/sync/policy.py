@@ -47,7 +47,8 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "practice": ("note", "source_table source_id structure_id year theme title"),
     "meeting": ("status", "kind title structure_id meeting_date start_time end_time place_kind place"),
     "meeting_structure": ("", "meeting_id structure_id"),
-    "attendance": ("status", "meeting_id person_id full_name function organisation_name position"),
+    "attendance": ("status", "meeting_id person_id full_name function organisation_name position "
+                             "structure_id"),
     "agenda_item": ("notes", "meeting_id position title"),
     "minutes": ("status summary vigilance_points next_steps",
                 "meeting_id author next_meeting_on written_on validated_on version"),

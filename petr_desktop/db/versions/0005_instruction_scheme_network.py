@@ -1,5 +1,5 @@
 """instruction and network: application lines and checklist, scheme settings, speakers,
-standing teams, good practices; aid application statuses of the new workflow
+standing teams, good practices, attendance per structure; aid application statuses of the new workflow
 
 Revision ID: 0005
 Revises: 0004
@@ -12,7 +12,7 @@ ops arriving from an older version, see ``sync/upcast.py``).
 import sqlalchemy as sa
 from alembic import op
 
-from petr_desktop.sync import capture, upcast
+from petr_desktop.sync import capture, freeze, upcast
 
 revision = "0005"
 down_revision = "0004"
@@ -124,15 +124,21 @@ def upgrade() -> None:
         batch.add_column(sa.Column("deliberation_no", sa.String(), nullable=False, server_default=""))
         batch.add_column(sa.Column("annual_agreement_id", sa.String(), nullable=True))
         batch.create_index("ix_aid_application_annual_agreement_id", ["annual_agreement_id"])
+    op.add_column("attendance", sa.Column("structure_id", sa.String(), nullable=True))   # no batch: keeps triggers
+    op.create_index("ix_attendance_structure_id", "attendance", ["structure_id"])
     raw = op.get_bind().connection.dbapi_connection
     capture.install_triggers(raw, NEW_TABLES)
     capture.install_triggers(raw, ("aid_application",))     # the batch copy dropped them
+    op.execute("DROP TRIGGER IF EXISTS trg_attendance_frozen_upd")   # now also guards structure_id
+    freeze.install_triggers(raw)
     upcast.rewrite_stored_values(raw, "0005")
 
 
 def downgrade() -> None:
     for table in NEW_TABLES:
         op.execute(f"DROP TABLE {table}")
+    op.drop_index("ix_attendance_structure_id", "attendance")
+    op.drop_column("attendance", "structure_id")
     with op.batch_alter_table("aid_application") as batch:
         batch.drop_index("ix_aid_application_annual_agreement_id")
         for name in ("annual_agreement_id", "deliberation_no", "cp_date", "received_on"):
