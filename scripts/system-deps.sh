@@ -1,8 +1,8 @@
 #!/bin/sh
 # System libraries Qt needs to run offscreen, and a font. Installs them with apt when
 # run as root; otherwise says which are missing.
-# poppler-utils (pdftotext, pdftoppm) and LibreOffice Calc read back the exported files in the tests.
-PACKAGES="libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils libreoffice-calc-nogui"
+# poppler-utils (pdftotext, pdftoppm) and LibreOffice Calc and Impress read back the exported files in the tests.
+PACKAGES="libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils libreoffice-calc-nogui libreoffice-impress-nogui"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system, skipped"; exit 0; }
 missing=""
 for p in $PACKAGES; do

@@ -354,6 +354,37 @@ def export_commission(db: Any, year: int, path: str | Path) -> ExportResult:
     return write_file(path, _backend("exports.excel", "commission_xlsx")(db, year))
 
 
+def export_practices(db: Any, path: str | Path, theme: str | None = None, structure_id: str | None = None,
+                     year: int | None = None, text: str | None = None) -> ExportResult:
+    """The digest of good practices (filtered like the library), as .pdf."""
+    output_format(path, ("pdf",))
+    check_target(path)
+    return write_file(path, _backend("exports.pdf.practices", "practices_pdf")(db, theme, structure_id, year, text))
+
+
+def export_dashboard(db: Any, year: int, path: str | Path) -> ExportResult:
+    """The Tableau de bord of a year, as .pdf (A4 landscape) or .xlsx."""
+    kind = output_format(path, ("pdf", "xlsx"))
+    check_target(path)
+    if kind == "pdf":
+        return write_file(path, _backend("exports.pdf.dashboard", "dashboard_pdf")(db, year))
+    return write_file(path, _backend("exports.excel.dashboard", "dashboard_xlsx")(db, year))
+
+
+def export_presentation(db: Any, year: int, path: str | Path) -> ExportResult:
+    """The « support de présentation » of a year for the Commission (PowerPoint .pptx)."""
+    output_format(path, ("pptx",))
+    check_target(path)
+    try:
+        data = _backend("exports.pptx", "presentation_pptx")(db, year)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "pptx":
+            raise
+        raise ServiceError("le support de présentation demande le module python-pptx, absent de cette "
+                           "installation") from exc
+    return write_file(path, data)
+
+
 def export_structure_pdf(db: Any, structure_id: str, path: str | Path) -> ExportResult:
     output_format(path, ("pdf",))
     check_target(path)

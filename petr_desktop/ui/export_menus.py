@@ -46,6 +46,11 @@ def build_global_menu(context: AppContext, parent: QWidget, exporter: Exporter) 
             menu.addAction(label, lambda y=year, s=suffix, f=file_filter: exporter.export_to(
                 f"Rapport {y} pour la 8ᵉ Commission", f"Rapport Commission {y}.{s}", f,
                 lambda path, _progress: exports.export_commission(db, y, path)))
+    dashboards = menu.addMenu("Tableau de bord et support de présentation")
+    for year in (date.today().year, date.today().year - 1):
+        if dashboards.actions():
+            dashboards.addSeparator()
+        add_dashboard_entries(dashboards, db, exporter, lambda y=year: y, with_year=True)
     menu.addSeparator()
     for label, name, file_name in (("Suivi financier (Excel)…", "finance_xlsx", "Suivi financier.xlsx"),
                                    ("Actions à suivre (Excel)…", "actions_xlsx", "Actions.xlsx"),
@@ -57,6 +62,36 @@ def build_global_menu(context: AppContext, parent: QWidget, exporter: Exporter) 
         "Dossiers des 30 structures", "Dossiers des structures.zip", ZIP,
         lambda path, progress: exports.export_dossier(db, path, None, report=progress.report,
                                                       cancelled=lambda: progress.cancelled)))
+    return menu
+
+
+PPTX = "Présentation PowerPoint (*.pptx)"
+
+
+def add_dashboard_entries(menu: QMenu, db, exporter: Exporter, year: Callable[[], int],
+                          with_year: bool = False) -> None:
+    """The Tableau de bord of ``year()`` as PDF and Excel, and the Commission's slides; the labels
+    name the year when ``with_year`` (global menu), else they act on the year on screen."""
+    def entry(label: str, title: str, file_name: str, file_filter: str, export: Callable) -> None:
+        def act() -> None:
+            y = year()
+            exporter.export_to(title.format(year=y), file_name.format(year=y), file_filter,
+                               lambda path, _progress: export(db, y, path))
+        menu.addAction(label.format(year=f" {year()}" if with_year else ""), act)
+
+    entry("Tableau de bord{year} (PDF)…", "Tableau de bord {year}", "Tableau de bord {year}.pdf", PDF,
+          exports.export_dashboard)
+    entry("Tableau de bord{year} (Excel)…", "Tableau de bord {year}", "Tableau de bord {year}.xlsx", XLSX,
+          exports.export_dashboard)
+    entry("Support de présentation{year} pour la Commission (PowerPoint)…", "Support de présentation {year}",
+          "Pays-PETR — bilan {year}.pptx", PPTX, exports.export_presentation)
+
+
+def build_dashboard_menu(context: AppContext, parent: QWidget, exporter: Exporter,
+                         year: Callable[[], int]) -> QMenu:
+    """Exports of the year shown on the Tableau de bord."""
+    menu = QMenu("Exporter", parent)
+    add_dashboard_entries(menu, context.db, exporter, year)
     return menu
 
 
