@@ -492,7 +492,7 @@ def commission_document(session: Session, year: int, today: date | None = None) 
 
 # --- Any record's hash ----------------------------------------------------------------------
 
-RECORD_TABLES = ("minutes", "evaluation_sheet", "structure", "meeting", "commission")
+RECORD_TABLES = ("minutes", "evaluation_sheet", "structure", "meeting", "commission", "dashboard")
 
 
 def record_key(table: str, record_id: str | int) -> str:
@@ -516,4 +516,8 @@ def record_sha256(session: Session, key: str) -> str:
         return briefing_document(session, record_id).content_sha256
     if table == "commission" and record_id.isdigit():
         return commission_document(session, int(record_id)).content_sha256
+    if table == "dashboard" and record_id.isdigit():
+        from .dashboard import year_dashboard
+
+        return year_dashboard(session, int(record_id)).content_sha256
     raise InvalidValueError(f"référence de document invalide : « {key} »")
