@@ -1,5 +1,6 @@
 """The dossier of one structure: identity (autosaved, « à vérifier » flags), contacts, money per year,
-the timeline of meetings, the three sheets of each year with the indicators' trajectory, open actions.
+the timeline of meetings, the three sheets of each year with the indicators' trajectory, open actions,
+and the structure's standing team (proposed as participants of its dialogues de gestion).
 
 The widgets are built once; ``DossierWidget.show_dossier`` only refills them from the read model
 (``services.dossier.Dossier``), which keeps opening a dossier well under 100 ms.
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QCheckBox
 from ...domain.enums import (ActionStatus, AgreementStatus, AidLineKind, LegalForm, MeetingKind, MeetingStatus,
                              MinutesStatus, PaymentKind, PaymentStatus, PlaceKind, SheetKind, SheetStatus)
 from ...domain.values import format_amount, format_date, format_date_short
-from ...services import structures
+from ...services import campaign, structures
+from ...services.campaign import TeamMemberDraft
 from ...services.dossier import Dossier, Identity, OpenAction, SheetCell, TimelineRow, Trajectory, YearMoney
 from ...services.errors import ServiceError
 from ...services.structures import ContactRow
@@ -28,6 +30,7 @@ from ..autosave import Autosaver
 from ..export_menus import build_structure_menu
 from ..exporting import Exporter
 from ..context import AppContext
+from ..dialogs.network_dialogs import TeamDialog
 from ..icons import icon
 from ..models import RowsModel
 from ..widgets.tables import make_table
@@ -753,9 +756,71 @@ class OpenActionsModel(RowsModel[OpenAction]):
         return None
 
 
+# --- Standing team ---------------------------------------------------------------------------------
+
+class TeamModel(RowsModel[TeamMemberDraft]):
+    columns = (("Nom", lambda m: m.full_name), ("Rôle dans l'équipe", lambda m: m.role),
+               ("Organisme", lambda m: m.organisation))
+
+
+class TeamPanel(QWidget):
+    """The standing team of the structure, edited in ``TeamDialog`` (one unit of work)."""
+
+    changed = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.structure_id: str | None = None
+        self.structure_name = ""
+        self.dialog: TeamDialog | None = None
+        self.hint = QLabel("L'équipe permanente de la structure : référent de la Maison de Région, services experts "
+                           "de sa thématique… Elle est proposée comme participants de ses dialogues de gestion.", self)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555555;")
+        self.edit_button = QPushButton(icon("edit"), "Modifier l'équipe…", self)
+        self.edit_button.setObjectName("edit_team")
+        self.edit_button.clicked.connect(self.edit)
+        self.model = TeamModel(self)
+        self.view = make_table(self.model, self)
+        self.view.activated.connect(lambda _index: self.edit())
+        self.empty = QLabel("Aucun membre : les dialogues de gestion proposeront les personnes de la Maison de "
+                            "Région de la structure.", self)
+        self.empty.setStyleSheet("color: #666666;")
+        self.empty.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.hint, 1)
+        top.addWidget(self.edit_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.view, 1)
+
+    def set_team(self, structure_id: str, structure_name: str, members: list[TeamMemberDraft]) -> None:
+        self.structure_id, self.structure_name = structure_id, structure_name
+        self.model.set_rows(members)
+        self.empty.setVisible(not members)
+        self.view.resizeColumnsToContents()
+
+    def edit(self) -> None:
+        if self.structure_id is None:
+            return
+        if self.dialog is not None and not self.dialog.isVisible():
+            self.dialog.deleteLater()
+        self.dialog = TeamDialog(self.context, self.structure_id, self.structure_name, list(self.model.rows),
+                                 campaign.team_candidates(self.context.db, self.structure_id), self)
+        self.dialog.accepted.connect(self.reload)
+        self.dialog.open()
+
+    def reload(self) -> None:
+        if self.structure_id:
+            self.set_team(self.structure_id, self.structure_name, campaign.team(self.context.db, self.structure_id))
+            self.changed.emit()
+
+
 # --- The dossier ----------------------------------------------------------------------------------
 
-TAB_IDENTITY, TAB_CONTACTS, TAB_MONEY, TAB_MEETINGS, TAB_SHEETS, TAB_ACTIONS = range(6)
+TAB_IDENTITY, TAB_CONTACTS, TAB_MONEY, TAB_MEETINGS, TAB_SHEETS, TAB_ACTIONS, TAB_TEAM = range(7)
 
 
 def _section(title: str, parent: QWidget) -> QLabel:
@@ -834,6 +899,9 @@ class DossierWidget(QWidget):
         self.tabs.addTab(self.timeline_view, icon("meetings"), "Réunions")
         self.tabs.addTab(sheets_tab, icon("sheets"), "Fiches")
         self.tabs.addTab(self.actions_view, icon("actions"), "Actions")
+        self.team = TeamPanel(context, self)
+        self.team.changed.connect(self._team_changed)
+        self.tabs.addTab(self.team, icon("contacts"), "Équipe")
         self.tabs.setCurrentIndex(context.settings.value("structures/dossier_tab", 0, type=int))
         self.tabs.currentChanged.connect(self._tab_changed)
         self._unfitted: set[int] = set()
@@ -870,6 +938,7 @@ class DossierWidget(QWidget):
         self.sheets_grid.set_cells(data.years, data.sheets)
         self.trajectory.set_trajectory(data.years, data.trajectory)
         self.actions.set_rows(list(data.actions))
+        self.team.set_team(data.identity.id, data.identity.name, campaign.team(self.context.db, data.identity.id))
         self.no_indicator.setVisible(not data.trajectory)
         self.trajectory_view.setVisible(bool(data.trajectory))
         fit_height(self.sheets_view)
@@ -931,6 +1000,7 @@ class DossierWidget(QWidget):
         self.tabs.setTabText(TAB_CONTACTS, f"Contacts ({len(data.contacts)})")
         self.tabs.setTabText(TAB_MEETINGS, f"Réunions ({len(data.meetings)})")
         self.tabs.setTabText(TAB_ACTIONS, f"Actions ({len(data.actions)})")
+        self._team_changed()
         self.tabs.setTabToolTip(TAB_ACTIONS, "Actions à faire ou en cours"
                                 + (f", dont {data.overdue_count} en retard" if data.overdue_count else ""))
 
@@ -942,6 +1012,10 @@ class DossierWidget(QWidget):
         self.data = replace(self.data, identity=identity)
         self._show_header()
         self.structure_changed.emit(identity.id)
+
+    def _team_changed(self) -> None:
+        count = len(self.team.model.rows)
+        self.tabs.setTabText(TAB_TEAM, f"Équipe ({count})" if count else "Équipe")
 
     def _contacts_changed(self) -> None:
         if self.data is not None:

@@ -1,6 +1,7 @@
 """Mode réunion: take the minutes live — agenda at the side, one notes area per item,
 attendance, decisions (Ctrl+D) and actions (Ctrl+Maj+A), a clock, autosave, the
-draft → à valider → signé workflow, then rectificatifs."""
+draft → à valider → signé workflow, then rectificatifs; a point's notes or a decision may be marked
+« bonne pratique » (also once signed: the practice is a record of its own)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,12 +16,13 @@ from ...domain import rules
 from ...domain.enums import AttendanceStatus, MeetingKind, MinutesStatus, PlaceKind
 from ...domain.models import AgendaItem, Attendance, Minutes
 from ...domain.values import format_date, format_date_short, parse_date
-from ...services import meetings, minutes, profile, records
+from ...services import meetings, minutes, practices, profile, records
 from ...services.errors import ServiceError
 from ..autosave import Autosaver
 from ..export_menus import build_minutes_menu
 from ..exporting import Exporter
 from ..dialogs.minutes_dialogs import ActionDialog, DecisionDialog
+from ..dialogs.network_dialogs import PracticeDialog
 from ..icons import icon
 from .base import Page
 
@@ -71,12 +73,18 @@ class MeetingModePage(Page):
         self.agenda_list.setObjectName("agenda")
         self.item_title = QLabel(self)
         self.item_title.setStyleSheet("font-weight: bold;")
+        self.practice_notes_button = QPushButton(icon("decision"), "Marquer comme bonne pratique", self)
+        self.practice_notes_button.setToolTip("Ajouter les notes de ce point au recueil des bonnes pratiques")
+        self.practice_notes_button.clicked.connect(self.tag_notes)
         self.notes_stack = QStackedWidget(self)
         self.agenda_list.currentRowChanged.connect(self._show_item)
         center = QWidget(self)
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
-        center_layout.addWidget(self.item_title)
+        item_line = QHBoxLayout()
+        item_line.addWidget(self.item_title, 1)
+        item_line.addWidget(self.practice_notes_button)
+        center_layout.addLayout(item_line)
         center_layout.addWidget(self.notes_stack)
 
         self.tabs = QTabWidget(self)
@@ -95,6 +103,9 @@ class MeetingModePage(Page):
         self.decision_list.setWordWrap(True)
         self.add_decision_button = QPushButton(icon("decision"), "Ajouter une décision (Ctrl+D)", self)
         self.add_decision_button.clicked.connect(self.add_decision)
+        self.practice_decision_button = QPushButton(icon("decision"), "Marquer comme bonne pratique", self)
+        self.practice_decision_button.setToolTip("Ajouter la décision sélectionnée au recueil des bonnes pratiques")
+        self.practice_decision_button.clicked.connect(self.tag_decision)
         self.action_table = QTableWidget(0, 4, self)
         self.action_table.setHorizontalHeaderLabels(["N°", "Action", "Responsable", "Échéance"])
         self.action_table.horizontalHeader().setStretchLastSection(True)
@@ -126,7 +137,8 @@ class MeetingModePage(Page):
         for widget in (self.amendment_list, self.amendment_reason, self.amendment_body, self.amendment_button):
             amendment_layout.addWidget(widget)
         self.tabs.addTab(attendance_box, "Présences")
-        self.tabs.addTab(self._with_button(self.decision_list, self.add_decision_button), "Décisions")
+        self.tabs.addTab(self._with_button(self.decision_list, self.add_decision_button,
+                                           self.practice_decision_button), "Décisions")
         self.tabs.addTab(self._with_button(self.action_table, self.add_action_button), "Actions")
         self.tabs.addTab(summary_box, "Relevé")
         self.tabs.addTab(amendment_box, "Rectificatifs")
@@ -176,11 +188,12 @@ class MeetingModePage(Page):
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     @staticmethod
-    def _with_button(view: QWidget, button: QPushButton) -> QWidget:
+    def _with_button(view: QWidget, *buttons: QPushButton) -> QWidget:
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.addWidget(view)
-        layout.addWidget(button)
+        for button in buttons:
+            layout.addWidget(button)
         return box
 
     def _export_target(self) -> tuple[str, str, str, bool] | None:
@@ -415,6 +428,38 @@ class MeetingModePage(Page):
             self.amendment_reason.clear()
             self.amendment_body.clear()
             self.reload()
+
+    # --- bonnes pratiques ----------------------------------------------------------------------
+    def tag_notes(self) -> None:
+        """« Marquer comme bonne pratique » on the notes of the current point."""
+        row = self.agenda_list.currentRow()
+        if self.view is None or not 0 <= row < len(self.view.agenda):
+            return
+        self.flush()
+        item = self.view.agenda[row]
+        self.tag_practice("agenda_item", item.id, item.title)
+
+    def tag_decision(self) -> None:
+        """« Marquer comme bonne pratique » on the selected decision."""
+        row = self.decision_list.currentRow()
+        if self.view is None or not 0 <= row < len(self.view.decisions):
+            QMessageBox.information(self, "Carnet PETR", "Sélectionnez d'abord une décision dans la liste.")
+            return
+        decision = self.view.decisions[row]
+        self.tag_practice("decision", decision.id, "")
+
+    def tag_practice(self, source_table: str, source_id: str, suggested_title: str) -> None:
+        source = self.guarded_read(practices.source_of, self.db, source_table, source_id)
+        if source is None:
+            return
+        if not source.text.strip():
+            text = practices.EMPTY_SOURCE.get(source_table, "la source est vide")
+            QMessageBox.information(self, "Carnet PETR", text[:1].upper() + text[1:] + ".")
+            return
+        dialog = PracticeDialog(practices.themes(self.db), source.label, practices.clip(source.text),
+                                title=suggested_title, parent=self)
+        if self.run_dialog(dialog):     # saved: the status bar says « Enregistré »
+            self.guarded(practices.tag_practice, self.db, source_table, source_id, **dialog.values())
 
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Carnet PETR", text)

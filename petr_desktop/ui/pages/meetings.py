@@ -1,5 +1,6 @@
-"""Réunions: plan meetings, see them as a list (à venir / passées / toutes) or by month,
-and export them to Outlook as .ics files."""
+"""Réunions: plan meetings (one by one, or the yearly campaign of dialogues de gestion), see them as
+a list (à venir / passées / toutes) or by month, export them to Outlook as .ics files; for the
+network's meetings, their speakers and the attendance per structure."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,10 +14,13 @@ from PySide6.QtWidgets import (QButtonGroup, QCalendarWidget, QFileDialog, QHBox
 
 from ...domain.enums import MeetingKind, MeetingStatus
 from ...domain.values import format_date
-from ...services import meetings
+from ...services import meetings, network
 from ...services.errors import ServiceError
 from ...services.meetings import ALL, PAST, UPCOMING, MeetingRow
+from ...services.network import NETWORK_KINDS, SpeakerDraft
+from ..dialogs.campaign_dialog import CampaignDialog
 from ..dialogs.meeting_dialog import FRENCH, MeetingDialog
+from ..dialogs.network_dialogs import AttendanceDialog, SpeakersDialog
 from ..icons import icon
 from ..models import RowsModel
 from ..widgets.tables import make_table, select_source_row, source_row
@@ -104,6 +108,8 @@ class MeetingsPage(Page):
         self.period = UPCOMING
         self.all_rows: list[MeetingRow] = []
         self.dialog: MeetingDialog | None = None
+        self.campaign_dialog: CampaignDialog | None = None
+        self.network_dialog: SpeakersDialog | AttendanceDialog | None = None
         self._highlighted: list[QDate] = []
         self._pending_select: str | None = None
 
@@ -115,6 +121,14 @@ class MeetingsPage(Page):
         self.export_button.setToolTip("Enregistrer la réunion sélectionnée pour Outlook")
         self.export_all_button = QPushButton(icon("export"), "Exporter toutes les réunions à venir (.ics)", self)
         self.export_all_button.setToolTip("Un seul fichier avec toutes les réunions prévues à partir d'aujourd'hui")
+        self.campaign_button = QPushButton(icon("meetings"), "Planifier la campagne…", self)
+        self.campaign_button.setToolTip("Proposer puis créer d'un coup les dialogues de gestion de l'année "
+                                        "avec chaque structure")
+        self.speakers_button = QPushButton(icon("contacts"), "Intervenants…", self)
+        self.speakers_button.setToolTip("Intervenants de la réunion du réseau sélectionnée et leurs sujets")
+        self.attendance_button = QPushButton(icon("structures"), "Présences par structure…", self)
+        self.attendance_button.setToolTip("Qui était présent, pour quel Pays/PETR (séances : met à jour les fiches "
+                                          "« Chantier collectif »)")
         new_action = QAction("Nouvelle réunion", self)
         new_action.setShortcut(QKeySequence("Ctrl+N"))
         new_action.triggered.connect(self.new_meeting)
@@ -122,7 +136,7 @@ class MeetingsPage(Page):
         self.new_action = new_action
 
         toolbar = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.export_button):
+        for button in (self.new_button, self.campaign_button, self.edit_button, self.export_button):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
         toolbar.addWidget(self.export_all_button)
@@ -149,6 +163,17 @@ class MeetingsPage(Page):
         list_layout = QVBoxLayout(list_tab)
         list_layout.addLayout(periods)
         list_layout.addWidget(self.view)
+        # The selected network meeting: its speakers and attendance per structure.
+        self.network_label = QLabel(self)
+        self.network_label.setObjectName("network_summary")
+        self.network_label.setWordWrap(True)
+        network_bar = QHBoxLayout()
+        network_bar.addWidget(self.network_label, 1)
+        network_bar.addWidget(self.speakers_button)
+        network_bar.addWidget(self.attendance_button)
+        self.network_box = QWidget(self)
+        self.network_box.setLayout(network_bar)
+        self.network_box.hide()
 
         # Month tab: calendar with meeting days highlighted, and the chosen day's meetings.
         self.calendar = QCalendarWidget(self)
@@ -182,6 +207,7 @@ class MeetingsPage(Page):
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.network_box)
 
         for view in (self.view, self.day_view):
             view.doubleClicked.connect(lambda index, v=view: self._open(v, index))
@@ -190,6 +216,9 @@ class MeetingsPage(Page):
         self.calendar.selectionChanged.connect(self._show_day)
         self.calendar.currentPageChanged.connect(lambda _y, _m: self._show_month())
         self.new_button.clicked.connect(self.new_meeting)
+        self.campaign_button.clicked.connect(self.open_campaign)
+        self.speakers_button.clicked.connect(self.edit_speakers)
+        self.attendance_button.clicked.connect(self.edit_attendance)
         self.edit_button.clicked.connect(self.edit_meeting)
         self.export_button.clicked.connect(self.export_selected)
         self.export_all_button.clicked.connect(self.export_upcoming)
@@ -301,9 +330,30 @@ class MeetingsPage(Page):
         return False
 
     def _update_buttons(self) -> None:
-        chosen = self.selected_meeting() is not None
-        self.edit_button.setEnabled(chosen)
-        self.export_button.setEnabled(chosen)
+        chosen = self.selected_meeting()
+        self.edit_button.setEnabled(chosen is not None)
+        self.export_button.setEnabled(chosen is not None)
+        self._show_network(chosen if chosen is not None and chosen.kind in NETWORK_KINDS else None)
+
+    def _show_network(self, row: MeetingRow | None) -> None:
+        """Under the list: the speakers and attendance of the selected network meeting."""
+        self.network_box.setVisible(row is not None)
+        if row is None:
+            return
+        try:
+            summary = network.conference_summary(self.db, row.id)
+        except ServiceError:
+            self.network_box.hide()
+            return
+        total = summary.totals
+        represented = sum(1 for c in summary.by_structure if c.structure_id and c.present)
+        parts = [f"{len(summary.speakers)} intervenant(s)",
+                 f"{total.present} présent(s) sur {total.invited} inscrit(s)"
+                 + (f", dont {total.elected_present} élu(s)" if total.elected_present else ""),
+                 f"{represented} structure(s) représentée(s)"]
+        if summary.programme:
+            parts.append(f"programme en {len(summary.programme)} point(s)")
+        self.network_label.setText(f"<b>{MeetingKind(row.kind).label}</b> — " + " · ".join(parts))
 
     def _open(self, view: QTableView, index) -> None:
         model = view.model().sourceModel()
@@ -347,7 +397,90 @@ class MeetingsPage(Page):
 
     def _after_save(self, meeting_id: str) -> None:
         self.context.tasks.run(lambda: meetings.list_meetings(self.db),
-                               lambda rows: self._loaded(rows, select_id=meeting_id))
+                               lambda rows: self._saved(rows, meeting_id))
+
+    def _saved(self, rows: list[MeetingRow], meeting_id: str) -> None:
+        self._loaded(rows, select_id=meeting_id)
+        row = next((r for r in rows if r.id == meeting_id), None)
+        if row is not None and row.kind == "collective_session" and row.meeting_date:
+            # A session moved, held or cancelled changes the attendance rates: the sheets follow.
+            syncs = self.guarded(network.sync_all_sheets, self.db, row.meeting_date.year, today=self.today())
+            self._report_syncs(syncs or [])
+
+    # --- campaign of dialogues de gestion ------------------------------------------------------
+    def campaign_year(self) -> int:
+        """The year a new campaign is about: next year from October on, else this year."""
+        today = self.today()
+        return today.year + 1 if today.month >= 10 else today.year
+
+    def open_campaign(self) -> None:
+        if self.campaign_dialog is not None and not self.campaign_dialog.isVisible():
+            self.campaign_dialog.deleteLater()
+        self.campaign_dialog = CampaignDialog(self.context, self.campaign_year(), self.today(), self)
+        self.campaign_dialog.created.connect(self._after_campaign)
+        self.campaign_dialog.open()
+
+    def _after_campaign(self, ids: list[str]) -> None:
+        self.set_period(UPCOMING)
+        self.context.tasks.run(lambda: meetings.list_meetings(self.db),
+                               lambda rows: self._loaded(rows, select_id=ids[0] if ids else None))
+        QMessageBox.information(self, "Carnet PETR", f"{len(ids)} dialogue(s) de gestion planifié(s), avec leur "
+                                "ordre du jour et les participants proposés.\n\nExportez-les vers Outlook avec "
+                                "« Exporter toutes les réunions à venir (.ics) ».")
+
+    # --- network meetings: speakers, attendance per structure -----------------------------------------
+    def _network_meeting(self) -> MeetingRow | None:
+        chosen = self.selected_meeting()
+        if chosen is None or chosen.kind not in NETWORK_KINDS:
+            QMessageBox.information(self, "Carnet PETR", "Sélectionnez d'abord une réunion du réseau (réseau des "
+                                    "directeurs, séance du chantier collectif ou journée-conférence).")
+            return None
+        return chosen
+
+    def _open_network_dialog(self, dialog: SpeakersDialog | AttendanceDialog) -> None:
+        if self.network_dialog is not None and not self.network_dialog.isVisible():
+            self.network_dialog.deleteLater()
+        self.network_dialog = dialog
+        dialog.accepted.connect(lambda d=dialog: self._network_saved(d))
+        dialog.open()
+
+    def edit_speakers(self) -> None:
+        chosen = self._network_meeting()
+        if chosen is None:
+            return
+        details = meetings.meeting_details(self.db, chosen.id)
+        drafts = [SpeakerDraft(s.full_name, s.organisation, s.topic, s.id)
+                  for s in network.speakers(self.db, chosen.id)]
+        self._open_network_dialog(SpeakersDialog(self.context, chosen.id, chosen.title, drafts,
+                                                 details.frozen_reason, self))
+
+    def edit_attendance(self) -> None:
+        chosen = self._network_meeting()
+        if chosen is None:
+            return
+        choices = meetings.planning_choices(self.db)
+        details = meetings.meeting_details(self.db, chosen.id)
+        self._open_network_dialog(AttendanceDialog(
+            self.context, chosen.id, chosen.title, network.attendees(self.db, chosen.id), choices.structures,
+            choices.contacts, details.frozen_reason, self))
+
+    def _network_saved(self, dialog: SpeakersDialog | AttendanceDialog) -> None:
+        chosen = self.selected_meeting()
+        self._show_network(chosen if chosen is not None and chosen.kind in NETWORK_KINDS else None)
+        result = getattr(dialog, "result_", None)
+        if isinstance(result, network.AttendanceResult):
+            self._report_syncs(result.syncs)
+
+    def _report_syncs(self, syncs) -> None:
+        """Say which « Chantier collectif » sheets were updated, and which were not (validated)."""
+        written = sum(1 for s in syncs if s.changed)
+        refused = [s.refused for s in syncs if s.refused]
+        if not written and not refused:
+            return
+        lines = [f"Fiches « Chantier collectif » mises à jour : {written}."] if written else []
+        if refused:
+            lines += ["Fiches non modifiées car validées :", *(f"— {text}" for text in refused)]
+        (QMessageBox.warning if refused else QMessageBox.information)(self, "Carnet PETR", "\n".join(lines))
 
     # --- calendar export ----------------------------------------------------------------
     def _ask_path(self, suggested: str) -> Path | None:
