@@ -17,10 +17,10 @@ def _cell(view, row: int, column: int) -> str:
     return view.model().index(row, column).data()
 
 
-def test_side_navigation_has_the_seven_pages(main_window, qtbot):
+def test_side_navigation_lists_every_page(main_window, qtbot):
     titles = [main_window.nav.item(i).text() for i in range(main_window.nav.count())]
-    assert titles == ["Tableau de bord", "Structures", "Réunions", "Actions", "Fiches", "Synchronisation",
-                      "Paramètres"]
+    assert titles == ["Tableau de bord", "Structures", "Réunions", "Actions", "Fiches", "Instruction",
+                      "Bonnes pratiques", "Synchronisation", "Paramètres"]
     for number, page_class in enumerate(PAGE_CLASSES, start=1):
         qtbot.keyClick(main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         assert main_window.stack.currentWidget() is main_window.page(page_class)
@@ -117,7 +117,7 @@ def test_application_starts_on_the_user_database_in_french(isolated_home):
                             env=dict(os.environ, PETR_DESKTOP_HOME=str(isolated_home), QT_QPA_PLATFORM="offscreen"))
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout.strip().splitlines()[-1])
-    assert shown == {"pages": 7, "title": "Carnet PETR — Ingénierie territoriale des Pays/PETR",
+    assert shown == {"pages": 9, "title": "Carnet PETR — Ingénierie territoriale des Pays/PETR",
                      "cancel": "Annuler", "structures": 30}
     assert (isolated_home / "carnet-petr.sqlite").exists()
     assert (isolated_home / "logs" / "carnet-petr.log").read_text("utf-8").count("starting") == 1

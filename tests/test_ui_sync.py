@@ -71,8 +71,14 @@ def cells(tab, row: int = 0) -> list[str]:
     return [model.index(row, column).data() for column in range(model.columnCount())]
 
 
+def nav_item(window):
+    from petr_desktop.ui.main_window import PAGE_CLASSES
+
+    return window.nav.item(PAGE_CLASSES.index(SyncPage))
+
+
 def nav_text(window) -> str:
-    return window.nav.item(5).text()
+    return nav_item(window).text()
 
 
 def test_export_button_writes_a_file_the_history_lists(window, pair, tmp_path, message_boxes):
@@ -115,7 +121,7 @@ def test_import_shows_the_report_then_a_text_conflict_is_merged(window, pair, tm
     assert any("1 conflit(s) à arbitrer" in line for line in report.lines())
     assert page.tabs.currentIndex() == page.CONFLICTS
     assert page.tabs.tabText(page.CONFLICTS) == "Conflits à arbitrer (1)"
-    assert nav_text(window) == "Synchronisation (1)" and "1 conflit à arbitrer" in window.nav.item(5).toolTip()
+    assert nav_text(window) == "Synchronisation (1)" and "1 conflit à arbitrer" in nav_item(window).toolTip()
     assert cells(page.conflicts)[:3] == ["Relevé du 12 novembre 2026 — Pays de la Déodatie", "Synthèse",
                                          "A : Portable, B : Bureau"]
     assert "Version B — Bu Agent Bureau" in page.conflicts.detail.toPlainText()

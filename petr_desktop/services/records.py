@@ -33,6 +33,7 @@ ENUM_FIELDS: dict[tuple[str, str], type[enums.LabelledEnum]] = {
     ("payment", "kind"): enums.PaymentKind,
     ("payment", "status"): enums.PaymentStatus,
     ("aid_application", "status"): enums.ApplicationStatus,
+    ("application_line", "kind"): enums.AidLineKind,
     ("meeting", "kind"): enums.MeetingKind,
     ("meeting", "status"): enums.MeetingStatus,
     ("meeting", "place_kind"): enums.PlaceKind,
@@ -44,7 +45,8 @@ ENUM_FIELDS: dict[tuple[str, str], type[enums.LabelledEnum]] = {
 }
 
 #: Statuses driven by a workflow: only transition functions may change them.
-WORKFLOW_FIELDS = {("minutes", "status"), ("evaluation_sheet", "status"), ("amendment", "status")}
+WORKFLOW_FIELDS = {("minutes", "status"), ("evaluation_sheet", "status"), ("amendment", "status"),
+                   ("aid_application", "status"), ("payment", "status")}
 
 #: Reference fields whose target table is not given by their name.
 REFERENCE_TARGETS = {"owner_person_id": "person", "root_id": None, "record_id": None}

@@ -18,15 +18,17 @@ from .icons import icon
 from .pages.actions import ActionsPage
 from .pages.base import Page
 from .pages.dashboard import DashboardPage
+from .pages.instruction import InstructionPage
 from .pages.meeting_mode import MeetingModePage
 from .pages.meetings import MeetingsPage
+from .pages.practices import PracticesPage
 from .pages.settings import SettingsPage
 from .pages.sheets import SheetsPage
 from .pages.structures import StructuresPage
 from .pages.sync import SyncPage
 
 PAGE_CLASSES: tuple[type[Page], ...] = (DashboardPage, StructuresPage, MeetingsPage, ActionsPage, SheetsPage,
-                                        SyncPage, SettingsPage)
+                                        InstructionPage, PracticesPage, SyncPage, SettingsPage)
 #: Which page shows which screen of navigation.resolve.
 SCREEN_PAGES = {"structure": StructuresPage, "meeting": MeetingModePage, "sheet": SheetsPage,
                 "action": ActionsPage}
