@@ -240,3 +240,22 @@ def test_conference_summary(db):
     assert (counts["Pays de Chaumont"].excused, counts["Pays du Bassin de Briey"].invited) == (1, 0)
     assert (summary.totals.invited, summary.totals.present, summary.totals.elected_present) == (4, 3, 1)
     assert summary.date_label == "8 octobre 2026"
+
+
+def test_a_presence_changed_in_meeting_mode_updates_the_collective_sheets(db):
+    """The meeting mode's presence combo goes through network.set_attendance_status."""
+    from petr_desktop.domain.models import Attendance
+    from petr_desktop.services import meetings, network, records
+
+    structure = next(s for s in records.list_rows(db, Structure) if s.active)
+    meeting = meetings.create_meeting(db, "collective_session", date(2026, 3, 10), structure_id=structure.id)
+    network.record_attendance(db, meeting.id, [network.AttendeeDraft(full_name="Claire Martin",
+                                                                      structure_id=structure.id)],
+                              today=date(2026, 12, 1))
+    [row] = records.list_rows(db, Attendance, meeting_id=meeting.id)
+    network.set_attendance_status(db, row.id, "absent", today=date(2026, 12, 1))
+    rate = {r.structure_id: r for r in network.attendance_rates(db, 2026, today=date(2026, 12, 1))}
+    assert rate[structure.id].attended == 0
+    network.set_attendance_status(db, row.id, "present", today=date(2026, 12, 1))
+    rate = {r.structure_id: r for r in network.attendance_rates(db, 2026, today=date(2026, 12, 1))}
+    assert rate[structure.id].attended == 1

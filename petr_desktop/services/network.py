@@ -544,3 +544,15 @@ def conference_summary(session: Session, meeting_id: str) -> ConferenceSummary:
 def network_meetings(session: Session, year: int | None = None) -> list[meeting_service.MeetingRow]:
     """The network's meetings (directors, sessions, journées), by date."""
     return [r for r in meeting_service.list_meetings(session, year=year) if r.kind in NETWORK_KINDS]
+
+
+@transactional
+def set_attendance_status(session: Session, attendance_id: str, status: str,
+                          today: date | None = None) -> list[SheetSync]:
+    """Présent / excusé / absent for one participant; a session of the chantier collectif then
+    updates the « Chantier collectif » sheets of its year, in the same unit of work."""
+    row = apply_changes(session, load(session, Attendance, attendance_id), {"status": status})
+    meeting = load(session, Meeting, row.meeting_id)
+    if meeting.kind == MeetingKind.COLLECTIVE_SESSION and meeting.meeting_date:
+        return sync_all_sheets(session, meeting.meeting_date.year, today)
+    return []

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLin
 
 from ...domain import rules
 from ...domain.enums import AttendanceStatus, MeetingKind, MinutesStatus, PlaceKind
-from ...domain.models import AgendaItem, Attendance, Minutes
+from ...domain.models import AgendaItem, Minutes
 from ...domain.values import format_date, format_date_short, parse_date
-from ...services import meetings, minutes, practices, profile, records
+from ...services import meetings, minutes, network, practices, profile, records
 from ...services.errors import ServiceError
 from ..autosave import Autosaver
 from ..export_menus import build_minutes_menu
@@ -320,8 +320,8 @@ class MeetingModePage(Page):
             combo.setCurrentIndex(combo.findData(person.status))
             combo.setEnabled(not frozen)
             combo.currentIndexChanged.connect(
-                lambda _i, c=combo, pid=person.id: self.guarded(records.update, self.db, Attendance, pid,
-                                                                status=c.currentData()))
+                lambda _i, c=combo, pid=person.id: self.guarded(network.set_attendance_status, self.db, pid,
+                                                                c.currentData()))
             table.setCellWidget(row, 3, combo)
         table.resizeColumnsToContents()
 
