@@ -22,7 +22,6 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 from collections import Counter
@@ -557,8 +556,6 @@ def converged(replicas: list[Replica]) -> bool:
     return len({dumps(r.state()) for r in replicas}) == 1
 
 
-@pytest.mark.xfail(strict=True, raises=sqlite3.IntegrityError,
-                   reason="bug: ops on a row whose creation the receiver lacks crash the import (materialize)")
 def test_an_edit_of_a_row_the_receiver_does_not_have_yet_is_accepted_or_refused_cleanly(four):
     ids, (a, b, c, _d) = four
     decision = minutes.add_decision(a.db, ids["minutes"], "Décision ajoutée sur le portable")
@@ -575,9 +572,6 @@ def test_an_edit_of_a_row_the_receiver_does_not_have_yet_is_accepted_or_refused_
     assert records.get(c.db, Decision, decision.id).text == "Décision revue au bureau"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: values held beyond a gap in the version vector are shown and signed, "
-                          "but the sign-off's vector does not cover them: the signed relevé changes later")
 def test_what_was_signed_stays_signed_when_the_signer_held_ops_beyond_a_gap(four):
     ids, (a, b, c, _d) = four
     minutes.submit_for_validation(a.db, ids["minutes"])
@@ -586,18 +580,20 @@ def test_what_was_signed_stays_signed_when_the_signer_held_ops_beyond_a_gap(four
     b.receive(a.export(for_peer=NAMES[1]))
     a.receive(b.export(for_peer=NAMES[0]))                 # a now knows what b has
     records.update(a.db, Minutes, ids["minutes"], summary="Synthèse revue sur le portable")
+    before = records.get(c.db, Minutes, ids["minutes"]).summary
     c.receive(a.export(for_peer=NAMES[1]))                 # for b: only the last edit; c lacks « Étape 1 »
-    assert records.get(c.db, Minutes, ids["minutes"]).summary == "Synthèse revue sur le portable"
+    # causal delivery: c keeps the edit until its past (« Étape 1 ») arrives, and shows nothing new
+    assert records.get(c.db, Minutes, ids["minutes"]).summary == before
     minutes.sign(c.db, ids["minutes"], "Agent Tablette", "Rôle")   # c signs what it shows
     assert sound(c) == []
     exchange_all([a, b, c])
     for replica in (a, b, c):
-        assert records.get(replica.db, Minutes, ids["minutes"]).summary == "Synthèse revue sur le portable"
+        assert records.get(replica.db, Minutes, ids["minutes"]).summary == before
         assert minutes.verify_signature(replica.db, ids["minutes"]), replica.name
+    # the portable's concurrent edit is kept, as a modification received after validation
+    assert "Synthèse revue sur le portable" in {p.proposed.text for p in sync_review.proposals(a.db)}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: a proposal superseded by a later late edit stays open only where it arrived first")
 def test_devices_that_received_the_same_files_show_the_same_proposals(four):
     ids, (a, b, c, _d) = four
     minutes.submit_for_validation(a.db, ids["minutes"])
@@ -617,8 +613,6 @@ def test_devices_that_received_the_same_files_show_the_same_proposals(four):
     assert shown[0] == shown[1] == shown[2], shown
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: with two sign-offs, verify_signature checks an arbitrary one (no ORDER BY)")
 def test_concurrent_sign_offs_are_verified_the_same_way_everywhere(four):
     ids, (a, b, _c, _d) = four
     minutes.submit_for_validation(a.db, ids["minutes"])
@@ -632,8 +626,6 @@ def test_concurrent_sign_offs_are_verified_the_same_way_everywhere(four):
     assert verdicts[0] == verdicts[1], verdicts
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: minutes can be signed with an open conflict, which then can never be resolved")
 def test_a_conflict_is_never_left_unresolvable_in_signed_minutes(four):
     ids, (a, b, _c, _d) = four
     records.update(a.db, Minutes, ids["minutes"], summary="Version du portable")
@@ -652,9 +644,6 @@ def test_a_conflict_is_never_left_unresolvable_in_signed_minutes(four):
     assert sync_review.open_conflict_count(a.db) == 0, "conflit ouvert à jamais dans un relevé signé"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: rows hidden by an arriving sign-off are counted (and reported) as deleted, "
-                          "which triggers the mass-deletion confirmation")
 def test_rows_hidden_by_a_sign_off_are_not_reported_as_deleted(four):
     ids, (a, b, _c, _d) = four
     minutes.submit_for_validation(a.db, ids["minutes"])
@@ -668,9 +657,6 @@ def test_rows_hidden_by_a_sign_off_are_not_reported_as_deleted(four):
     assert asked == [] and report.deleted == {}, (asked, report.deleted)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: sync_review.proposals takes any late op on « deleted » for a new record, and "
-                          "then shows one late edit of the row only")
 def test_every_late_edit_of_a_signed_record_is_shown(four):
     ids, (a, b, c, d) = four
     minutes.submit_for_validation(a.db, ids["minutes"])
@@ -687,9 +673,6 @@ def test_every_late_edit_of_a_signed_record_is_shown(four):
     assert not any(p.field_label.startswith("nouvel enregistrement") for p in shown)   # A1 is not new
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="bug: canonical_content orders decisions by number only; numbers are given "
-                          "locally, so two decisions added offline share one and the order is the database's")
 def test_a_signature_verifies_on_every_device_when_two_decisions_share_a_number(four):
     ids, (a, b, _c, _d) = four
     minutes.add_decision(a.db, ids["minutes"], "Décision ajoutée sur le portable")

@@ -15,7 +15,7 @@ from ..domain.ids import now_iso, singleton_id
 from ..domain.models import (Action, AgendaItem, Amendment, Attendance, Decision, Meeting, Minutes,
                              SignOff, Structure)
 from .errors import FrozenRecordError, TransitionError
-from .records import apply_changes, get_or_create, insert, load
+from .records import apply_changes, get_or_create, insert, load, refuse_open_conflicts
 from .uow import reading, transactional
 
 
@@ -108,9 +108,9 @@ def canonical_content(session: Session, minutes: str) -> dict[str, Any]:
         "attendance": sorted((plain(r) for r in _live(session, Attendance, meeting_id=meeting.id)),
                              key=lambda r: (r["position"], r["id"])),
         "decisions": sorted((plain(r) for r in _live(session, Decision, minutes_id=minutes)),
-                            key=lambda r: r["number"]),
+                            key=lambda r: (r["number"], r["id"])),
         "actions": sorted(({k: v for k, v in plain(r).items() if k not in rules.ACTION_FOLLOW_UP_FIELDS}
-                           for r in _live(session, Action, minutes_id=minutes)), key=lambda r: r["number"]),
+                           for r in _live(session, Action, minutes_id=minutes)), key=lambda r: (r["number"], r["id"])),
     }
 
 
@@ -120,6 +120,7 @@ def sign(session: Session, minutes: str, signer_name: str, signer_role: str) -> 
     record = load(session, Minutes, minutes)
     if not signer_name.strip():
         raise TransitionError("indiquez le nom du signataire (Paramètres)")
+    refuse_open_conflicts(session, "minutes", minutes, "signer ce relevé")
     digest = content_sha256(canonical_content(session, minutes))
     _transition(session, record, MinutesStatus.SIGNED, validated_on=date.today())
     return insert(session, SignOff, record_table="minutes", record_id=minutes, signer_name=signer_name,
@@ -130,9 +131,8 @@ def sign(session: Session, minutes: str, signer_name: str, signer_role: str) -> 
 def verify_signature(session: Session, minutes: str) -> bool:
     """Does the content still match its sign-off?"""
     offs = _live(session, SignOff, record_table="minutes", record_id=minutes)
-    if not offs:
-        return False
-    return offs[-1].content_sha256 == content_sha256(canonical_content(session, minutes))
+    # Two sign-offs made concurrently on two laptops: the content shown must be one that was signed.
+    return content_sha256(canonical_content(session, minutes)) in {off.content_sha256 for off in offs}
 
 
 @transactional
@@ -149,12 +149,12 @@ def add_amendment(session: Session, minutes: str, reason: str, body: str, author
 
 @reading
 def decisions(session: Session, minutes: str) -> list[Decision]:
-    return sorted(_live(session, Decision, minutes_id=minutes), key=lambda d: d.number)
+    return sorted(_live(session, Decision, minutes_id=minutes), key=lambda d: (d.number, d.id))
 
 
 @reading
 def actions_of(session: Session, minutes: str) -> list[Action]:
-    return sorted(_live(session, Action, minutes_id=minutes), key=lambda a: a.number)
+    return sorted(_live(session, Action, minutes_id=minutes), key=lambda a: (a.number, a.id))
 
 
 @reading

@@ -18,7 +18,7 @@ from ..domain.ids import now_iso, singleton_id
 from ..domain.models import (MODEL_BY_TABLE, Action, AgendaItem, Amendment, Attendance, Decision,
                              EvaluationSheet, Meeting, Minutes, SignOff, Synced)
 from ..domain.values import ValueFormatError, as_date, parse_amount
-from .errors import FrozenRecordError, InvalidValueError, NotFoundError
+from .errors import FrozenRecordError, InvalidValueError, NotFoundError, TransitionError
 from .uow import reading, transactional
 
 M = TypeVar("M", bound=Synced)
@@ -137,6 +137,20 @@ def frozen_reason(session: Session, row: Synced, fields: set[str]) -> str | None
     if isinstance(row, SignOff) and "created" not in fields:
         return "Une validation ne se modifie pas."
     return None
+
+
+def refuse_open_conflicts(session: Session, table: str, record_id: str, what: str) -> None:
+    """A record is not frozen while sync conflicts on it (or what it shows) wait for a decision:
+    once frozen, they could never be resolved."""
+    from ..storage.database import raw_connection
+    from ..sync.freeze import covered_rows
+
+    conn = raw_connection(session)
+    open_ = sum(conn.execute("SELECT count(*) FROM sync_conflict WHERE tbl = ? AND row_id = ?", row).fetchone()[0]
+                for row in covered_rows(conn, table, record_id))
+    if open_:
+        raise TransitionError(f"impossible de {what} : {open_} conflit(s) de synchronisation à arbitrer d'abord "
+                              "(Synchronisation › Conflits à arbitrer)")
 
 
 def _ensure_editable(session: Session, row: Synced, fields: set[str]) -> None:

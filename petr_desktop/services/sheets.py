@@ -23,7 +23,7 @@ from ..domain.values import ValueFormatError, format_amount, format_date_short
 from ..storage.database import raw_connection
 from ..sync import hlc
 from .errors import InvalidValueError, TransitionError
-from .records import apply_changes, get_or_create, insert, load
+from .records import apply_changes, get_or_create, insert, load, refuse_open_conflicts
 from .uow import reading, transactional
 
 GROUP_MODELS: dict[str, type[Synced]] = {
@@ -122,6 +122,8 @@ def add_group_row(session: Session, sheet: str, group: str, **values: Any) -> Sy
 @transactional
 def transition(session: Session, sheet: str, target: str) -> EvaluationSheet:
     record = load(session, EvaluationSheet, sheet)
+    if target == SheetStatus.VALIDATED:
+        refuse_open_conflicts(session, "evaluation_sheet", sheet, "valider cette fiche")
     if not rules.can_transition(rules.SHEET_TRANSITIONS, record.status, target):
         raise TransitionError(f"une fiche « {SheetStatus(record.status).label} » ne peut pas passer "
                               f"à « {SheetStatus.parse(target).label} »")

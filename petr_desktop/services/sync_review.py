@@ -345,7 +345,7 @@ def proposals(session: Session, include_closed: bool = False) -> list[Proposal]:
     for (table, row_id), group in by_row.items():
         ops = {op.op_id: op for field_ops in row_ops(conn, table, row_id, batches).values() for op in field_ops}
         proposed = {r[0]: ops[r[0]] for r in group if r[0] in ops}
-        created = next((op for op in proposed.values() if op.field == "deleted"), None)
+        created = next((op for op in proposed.values() if op.field == "deleted" and op.kind == "create"), None)
         if created is not None:       # a whole record added after the sign-off: one proposal
             main = next((op for name in MAIN_FIELDS for op in proposed.values() if op.field == name), created)
             label = f"nouvel enregistrement ({MODEL_BY_TABLE[table].label})"

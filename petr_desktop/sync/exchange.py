@@ -144,11 +144,38 @@ def apply(conn: sqlite3.Connection, ops: Sequence[dict], batches: Mapping[str, d
     except sqlite3.IntegrityError as exc:
         raise SyncDataError("fichier incohérent : une modification reçue porte le numéro d'une autre "
                             "(base copiée sans changer d'identité ?)") from exc
-    touched = list(dict.fromkeys((op["tbl"], op["row_id"]) for op in new))
-    outcome = materialize(conn, touched, file_id, now_iso, BatchCache(conn))
     _advance_version_vector(conn, {op["replica_id"] for op in new})
+    ready = _deliver(conn, used)
+    touched = list(dict.fromkeys(
+        (tbl, row_id) for start in range(0, len(ready), 500)
+        for tbl, row_id in conn.execute(
+            f"SELECT tbl, row_id FROM sync_op WHERE batch_id IN ({','.join('?' * len(ready[start:start + 500]))}) "
+            "ORDER BY rowid", ready[start:start + 500])))
+    outcome = materialize(conn, touched, file_id, now_iso, BatchCache(conn))
     warnings = _advance_clock(conn, new, batches, now_ms)
     return Applied(len(new), outcome, warnings, len(touched))
+
+
+def _deliver(conn: sqlite3.Connection, received: set[str]) -> list[str]:
+    """Causal delivery: the batches whose whole past is now here (received now, or waiting).
+
+    A batch waits in ``sync_pending`` while the version vector does not cover its ``ctx_vv``
+    (an edit of a row whose creation has not arrived, ops beyond a gap): applying it would
+    show, sign and send on a state no replica had.
+    """
+    vv = version_vector(conn)
+    waiting = {b for (b,) in conn.execute("SELECT batch_id FROM sync_pending")}
+    ready = []
+    for batch_id in sorted(received | waiting):
+        row = conn.execute("SELECT ctx_vv FROM sync_batch WHERE batch_id = ?", (batch_id,)).fetchone()
+        covered = row is not None and all(vv.get(r, 0) >= seq for r, seq in json.loads(row[0]).items())
+        if covered:
+            ready.append(batch_id)
+            if batch_id in waiting:
+                conn.execute("DELETE FROM sync_pending WHERE batch_id = ?", (batch_id,))
+        elif batch_id not in waiting:
+            conn.execute("INSERT INTO sync_pending(batch_id) VALUES (?)", (batch_id,))
+    return ready
 
 
 def _advance_version_vector(conn: sqlite3.Connection, replicas: set[str]) -> None:

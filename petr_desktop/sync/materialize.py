@@ -32,6 +32,7 @@ class Outcome:
     created: Counter = field(default_factory=Counter)       # table -> rows
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
+    hidden: Counter = field(default_factory=Counter)        # rows withheld by a sign-off
     conflicts: list[str] = field(default_factory=list)      # new conflict ids
     overwrites: list[str] = field(default_factory=list)     # newly journaled lost op ids
     proposals: list[str] = field(default_factory=list)      # new proposal op ids
@@ -45,6 +46,7 @@ class BatchCache(dict):
         super().__init__()
         self.conn = conn
         self.freezes: dict[tuple[str, str], tuple[dict[str, int], ...]] = {}
+        self.pending = {b for (b,) in conn.execute("SELECT batch_id FROM sync_pending")}
 
     def freeze_points(self, table: str, row_id: str) -> tuple[dict[str, int], ...]:
         key = (table, row_id)
@@ -64,6 +66,8 @@ def row_ops(conn: sqlite3.Connection, table: str, row_id: str, batches: BatchCac
     for op_id, replica, seq, hlc, name, value, kind, batch_id in conn.execute(
             "SELECT op_id, replica_id, seq, hlc, field, value, kind, batch_id FROM sync_op "
             "WHERE tbl = ? AND row_id = ?", (table, row_id)):
+        if batch_id in batches.pending:
+            continue            # its causal past is not all here: applied when it is
         ctx_vv, author = batches[batch_id]
         ops[name].append(Op(op_id, replica, seq, hlc, name, value, kind, ctx_vv, author))
     return ops
@@ -154,7 +158,10 @@ def _write_row(conn: sqlite3.Connection, table: str, row_id: str, merged: RowMer
     sets = ", ".join(f"{name} = ?" for name in changed)
     conn.execute(f"UPDATE {table} SET {sets}, updated_at = ? WHERE id = ?", [*changed.values(), now, row_id])
     if "deleted" in changed and changed["deleted"]:
-        outcome.deleted[table] += 1
+        if merged.hidden:
+            outcome.hidden[table] += 1       # added elsewhere after a sign-off: not a deletion
+        else:
+            outcome.deleted[table] += 1
     else:
         outcome.updated[table] += 1
 
@@ -183,6 +190,10 @@ def _write_bookkeeping(conn: sqlite3.Connection, table: str, row_id: str, merged
             "VALUES (?, ?, ?, ?, ?, ?, ?)", (lost.op_id, won.op_id, file_id, table, row_id, lost.field, now))
         if cursor.rowcount:
             outcome.overwrites.append(lost.op_id)
+    current_proposals = [op.op_id for op in merged.proposals]
+    conn.execute(f"DELETE FROM sync_proposal WHERE tbl = ? AND row_id = ? AND status = 'open' "
+                 f"AND op_id NOT IN ({','.join('?' * len(current_proposals))})",
+                 (table, row_id, *current_proposals))      # superseded by a later late edit
     for op in merged.proposals:
         cursor = conn.execute(
             "INSERT OR IGNORE INTO sync_proposal(op_id, tbl, row_id, field, file_id, received_at) "

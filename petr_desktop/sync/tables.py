@@ -148,3 +148,10 @@ sync_proposal = Table(
     Column("status", Text, nullable=False, server_default="open"),   # open | rejected | amended
     Column("amendment_id", Text),
 )
+
+#: Batches received whose causal past is not all here yet (revision 0005): their ops are
+#: stored but not applied until the version vector covers their ``ctx_vv`` (causal delivery).
+sync_pending = Table(
+    "sync_pending", metadata,
+    Column("batch_id", Text, primary_key=True),
+)

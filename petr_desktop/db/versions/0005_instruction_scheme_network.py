@@ -1,5 +1,5 @@
 """instruction and network: application lines and checklist, scheme settings, speakers,
-standing teams, good practices, attendance per structure; aid application statuses of the new workflow
+standing teams, good practices, attendance per structure, batches waiting for their causal past; aid application statuses of the new workflow
 
 Revision ID: 0005
 Revises: 0004
@@ -22,6 +22,10 @@ depends_on = None
 NEW_TABLES = ("application_line", "application_document", "scheme", "speaker", "team_member", "practice")
 
 TABLES = """
+CREATE TABLE sync_pending (
+    batch_id TEXT NOT NULL,
+    PRIMARY KEY (batch_id)
+);
 CREATE TABLE application_line (
     id VARCHAR NOT NULL,
     created_at VARCHAR NOT NULL,
@@ -135,6 +139,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE sync_pending")
     for table in NEW_TABLES:
         op.execute(f"DROP TABLE {table}")
     op.drop_index("ix_attendance_structure_id", "attendance")
