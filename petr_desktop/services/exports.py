@@ -371,6 +371,15 @@ def export_dashboard(db: Any, year: int, path: str | Path) -> ExportResult:
     return write_file(path, _backend("exports.excel.dashboard", "dashboard_xlsx")(db, year))
 
 
+def export_finance(db: Any, year: int, path: str | Path) -> ExportResult:
+    """The « Suivi financier » of a year (per structure and aid line, and the applications), as .pdf
+    (A4 landscape) or .xlsx."""
+    kind = output_format(path, ("pdf", "xlsx"))
+    check_target(path)
+    if kind == "pdf":
+        return write_file(path, _backend("exports.pdf.finance", "finance_pdf")(db, year))
+    return write_file(path, _backend("exports.excel.finance_followup", "finance_followup_xlsx")(db, year))
+
 def export_presentation(db: Any, year: int, path: str | Path) -> ExportResult:
     """The « support de présentation » of a year for the Commission (PowerPoint .pptx)."""
     output_format(path, ("pptx",))

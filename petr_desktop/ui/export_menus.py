@@ -51,6 +51,8 @@ def build_global_menu(context: AppContext, parent: QWidget, exporter: Exporter) 
         if dashboards.actions():
             dashboards.addSeparator()
         add_dashboard_entries(dashboards, db, exporter, lambda y=year: y, with_year=True)
+    for year in (date.today().year, date.today().year - 1):     # beside the Tableau de bord submenu
+        add_finance_entries(menu, db, exporter, lambda y=year: y)
     menu.addSeparator()
     for label, name, file_name in (("Suivi financier (Excel)…", "finance_xlsx", "Suivi financier.xlsx"),
                                    ("Actions à suivre (Excel)…", "actions_xlsx", "Actions.xlsx"),
@@ -85,6 +87,31 @@ def add_dashboard_entries(menu: QMenu, db, exporter: Exporter, year: Callable[[]
           exports.export_dashboard)
     entry("Support de présentation{year} pour la Commission (PowerPoint)…", "Support de présentation {year}",
           "Pays-PETR — bilan {year}.pptx", PPTX, exports.export_presentation)
+
+
+FINANCE_FILTERS = f"{PDF};;{XLSX}"
+
+
+def finance_title(year: int) -> str:
+    return f"Suivi financier {year}"
+
+
+def add_finance_entries(menu: QMenu, db, exporter: Exporter, year: Callable[[], int],
+                        with_year: bool = True) -> None:
+    """« Suivi financier {année} » (per structure and aid line, and the applications) as PDF and Excel;
+    without ``with_year`` the labels act on the year on screen."""
+    for kind, suffix, file_filter in (("PDF", "pdf", PDF), ("Excel", "xlsx", XLSX)):
+        def act(s: str = suffix, f: str = file_filter) -> None:
+            y = year()
+            exporter.export_to(finance_title(y), f"{finance_title(y)}.{s}", f,
+                               lambda path, _progress: exports.export_finance(db, y, path))
+        menu.addAction(f"{finance_title(year()) if with_year else 'Suivi financier'} ({kind})…", act)
+
+
+def export_finance(db, exporter: Exporter, year: int) -> None:
+    """Ask for a .pdf or .xlsx file, then write the « Suivi financier » of ``year`` in it."""
+    exporter.export_to(finance_title(year), f"{finance_title(year)}.pdf", FINANCE_FILTERS,
+                       lambda path, _progress: exports.export_finance(db, year, path))
 
 
 def build_dashboard_menu(context: AppContext, parent: QWidget, exporter: Exporter,

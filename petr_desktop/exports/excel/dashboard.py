@@ -3,7 +3,6 @@ and the grid of the 30 × 3 sheets filled with their status colours. Sheets and 
 in ``reports/excel_tables.json`` (``workbooks.dashboard``); openpyxl is imported when called."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -12,7 +11,7 @@ from ...domain.enums import SheetKind, SheetStatus
 from ...domain.values import format_date
 from .styles import (border, clean_text, fill, font, number_format, report_data, style_header, style_subtitle,
                      style_title, styles)
-from .tables import FIRST_DATA_ROW, HEADER_ROW, _write_sheet
+from .tables import FIRST_DATA_ROW, HEADER_ROW, finish_workbook, write_sheets
 
 KINDS = tuple(k.value for k in SheetKind)
 
@@ -127,7 +126,6 @@ def _figures_sheet(workbook, doc, params: dict[str, Any]) -> None:
 
 def render(doc) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
 
     tables = report_data("excel_tables.json")
     book = _spec()
@@ -136,23 +134,11 @@ def render(doc) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     rows = {"structures": _structure_rows(doc), "grid": _grid_rows(doc)}
-    for sheet_spec in book["sheets"]:
-        _write_sheet(workbook, sheet_spec, rows[sheet_spec["key"]], tables, params)
-        ws = workbook.worksheets[-1]
-        for index, column in enumerate(sheet_spec["columns"], start=1):
-            if column["type"] == "money":      # room for the totals (« 2 185 000,00 € »)
-                letter = get_column_letter(index)
-                ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width, 16)
+    write_sheets(workbook, book, rows, tables, params)
     _colour_grid(workbook[book["sheets"][1]["title"].format(**params)], doc)
     _figures_sheet(workbook, doc, params)
     workbook.active = 0
-    workbook.properties.title = book["properties"]["title"].format(**params)
-    workbook.properties.subject = book["properties"]["subject"].format(**params)
-    workbook.properties.creator = "Carnet PETR"
-    workbook.properties.language = "fr-FR"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return finish_workbook(workbook, book, params)
 
 
 def dashboard_xlsx(db, year: int) -> bytes:

@@ -103,6 +103,25 @@ def build_workbook(key: str, sheets: list[SheetData], **params: Any) -> bytes:
     workbook.remove(workbook.active)
     for sheet_spec in book["sheets"]:
         _write_sheet(workbook, sheet_spec, rows_by_key.get(sheet_spec["key"], []), spec, params)
+    return finish_workbook(workbook, book, params)
+
+
+def write_sheets(workbook, book: dict[str, Any], rows_by_key: dict[str, list[Any]], spec: dict[str, Any],
+                 params: dict[str, Any], money_width: int = 16) -> None:
+    """Every sheet of a workbook spec, money columns wide enough for totals (« 2 185 000,00 € »)."""
+    from openpyxl.utils import get_column_letter
+
+    for sheet_spec in book["sheets"]:
+        _write_sheet(workbook, sheet_spec, rows_by_key[sheet_spec["key"]], spec, params)
+        ws = workbook.worksheets[-1]
+        for index, column in enumerate(sheet_spec["columns"], start=1):
+            if column["type"] == "money":
+                letter = get_column_letter(index)
+                ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width, money_width)
+
+
+def finish_workbook(workbook, book: dict[str, Any], params: dict[str, Any]) -> bytes:
+    """Document properties (French) from the workbook's spec, then the file's bytes."""
     workbook.properties.title = book["properties"]["title"].format(**params)
     workbook.properties.subject = book["properties"]["subject"].format(**params)
     workbook.properties.creator = "Carnet PETR"

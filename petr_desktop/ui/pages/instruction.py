@@ -20,6 +20,7 @@ from ...domain.values import format_amount, format_date, format_date_short
 from ...services import instruction, money
 from ...services.instruction import ApplicationDetail, ApplicationRow
 from ...services.money import AgreementMoney, LineMoney, PaymentView
+from ..exporting import Exporter
 from ..icons import icon
 from ..models import SORT_ROLE, RowsModel
 from ..widgets.tables import make_table, select_source_row, source_row
@@ -430,10 +431,16 @@ class PaymentsPanel(QWidget):
         self.request_button.clicked.connect(self.request)
         self.paid_button.clicked.connect(self.mark_paid)
         self.cancel_button.clicked.connect(self.cancel)
+        self.export_button = QPushButton(icon("export"), "Exporter le suivi financier…", self)
+        self.export_button.setObjectName("export_finance")
+        self.export_button.setToolTip("Suivi financier de l'exercice (PDF ou Excel) : versements par structure et "
+                                      "ligne d'aide, demandes d'aide")
+        self.export_button.clicked.connect(self.export_finance)
         buttons = QHBoxLayout()
         for button in (self.plan_button, self.request_button, self.paid_button, self.cancel_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         self.selection_hint = _hint(parent=self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -572,6 +579,12 @@ class PaymentsPanel(QWidget):
         if paid_on is not None:
             self._payment_action(money.mark_paid, paid_on)
 
+    def export_finance(self) -> None:
+        """« Suivi financier » of the year on screen, through the page's exporter (PDF or Excel)."""
+        from ..export_menus import export_finance
+
+        export_finance(self.page.db, self.page.exporter, self.page.year)
+
     def _payment_action(self, action, *args) -> None:
         key = self.current_key()
         if key and key[0] == "payment" and self.page.guarded(action, self.page.db, key[1], *args) is not None:
@@ -587,6 +600,7 @@ class InstructionPage(Page):
         self._reloading = False
         self._generation = 0                  # latest read asked for: older answers are dropped
         self._pending_payment: tuple[str, str] | None = None
+        self.exporter = Exporter(context, self)
         self.year_box = QComboBox(self)
         self.year_box.setObjectName("year")
         self.year_box.currentIndexChanged.connect(lambda _n: self.reload())
