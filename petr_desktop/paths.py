@@ -44,3 +44,12 @@ def resolve() -> AppPaths:
         settings=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)) / "settings.ini",
         blobs=home / "blobs")
 
+
+
+def restrict(path: Path, mode: int = 0o600) -> None:
+    """Readable by the user only on POSIX (Windows: the per-user AppData folder already is)."""
+    if os.name == "posix":
+        try:
+            os.chmod(path, mode)
+        except OSError:
+            pass

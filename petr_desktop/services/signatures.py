@@ -8,7 +8,6 @@ only when a function of ``exports.signing`` runs.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from .. import paths
+from ..paths import restrict
 from ..domain.canonical import content_sha256
 from ..domain.enums import MinutesStatus
 from ..domain.models import Minutes, SignOff
@@ -62,11 +62,6 @@ def my_certificate(home: Path | None = None) -> signing.CertificateSummary | Non
         return None
 
 
-def _private(path: Path, mode: int) -> None:
-    if os.name == "posix":
-        os.chmod(path, mode)
-
-
 def create_my_certificate(db, passphrase: str, home: Path | None = None, email: str = "",
                           replace: bool = False) -> Path:
     """« Créer mon certificat personnel »: EC P-256, self-signed, in the profile's name."""
@@ -88,14 +83,14 @@ def create_my_certificate(db, passphrase: str, home: Path | None = None, email: 
     public = target.with_name(PERSONAL_CRT)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _private(target.parent, 0o700)
+        restrict(target.parent, 0o700)
         previous = my_certificate(home)
         if previous is not None:                    # documents signed before stay recognised here
             public.replace(public.with_name(f"certificat-personnel-{previous.sha256_fingerprint[:12]}.crt"))
         atomic_write_bytes(target, p12)             # mkstemp creates the file 0600 already
-        _private(target, 0o600)
+        restrict(target, 0o600)
         atomic_write_bytes(public, summary.pem)
-        _private(public, 0o644)
+        restrict(public, 0o644)
     except OSError as exc:
         raise SignatureError(describe_os_error(exc)) from None
     log.info("personal certificate created (sha256 %s)", summary.sha256_fingerprint[:16])

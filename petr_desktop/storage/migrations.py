@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 from ..domain import models  # noqa: F401  (registers the tables in the metadata)
 from ..domain.ids import new_id
+from ..paths import restrict
 from ..sync import capture, freeze, identity
 from ..sync import tables as _sync_tables  # noqa: F401
 from . import fts
@@ -74,6 +75,9 @@ def open_database(path: Path, backups: Path | None = None, replica_name: str | N
     db = Database(path, engine)
     if is_new or _is_empty(path):
         create_schema(db, replica_name or socket.gethostname())
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists():
+            restrict(part)
     else:
         with db.engine.begin() as conn:
             identity.ensure_replica(conn.connection.dbapi_connection, path)
