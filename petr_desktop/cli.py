@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="vérifie l'intégrité, l'index de recherche et la version du schéma")
     backup = commands.add_parser("backup", help="sauvegarde la base")
     backup.add_argument("-o", "--output", metavar="FICHIER", type=Path, help="fichier de sauvegarde")
+    restore = commands.add_parser("restore", help="remplace la base par une sauvegarde (la base actuelle est "
+                                  "d'abord sauvegardée)")
+    restore.add_argument("file", metavar="FICHIER", type=Path, help="la sauvegarde à restaurer")
+    restore.add_argument("--yes", "--oui", action="store_true", help="ne pas demander de confirmation")
+    backups = commands.add_parser("backups", help="liste les sauvegardes (date, raison, taille)")
+    backups.add_argument("--verifier", "--check", action="store_true",
+                         help="vérifie aussi l'intégrité de chaque sauvegarde")
     commands.add_parser("gui", help="ouvre l'application (par défaut)")
     _export_parsers(commands)
     _sync_parsers(commands)
@@ -269,6 +276,48 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     target = backup(_open(args), args.output)
     print(f"Sauvegarde écrite : {target}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .services import backups
+
+    path = _database_path(args)
+    if path.is_dir():
+        raise CliError(f"« {path} » est un dossier, pas une base de données")
+    found = backups.problems(args.file)
+    if found:
+        raise CliError(f"restauration refusée : {found[0]}. La base n'a pas été modifiée.")
+    print(f"La base « {path} » va être remplacée par la sauvegarde « {args.file} ».")
+    print("La base actuelle sera d'abord sauvegardée (« avant-restauration ») ; fermez Carnet PETR avant de continuer.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("confirmation requise : relancez avec --oui pour restaurer sans question")
+        try:
+            answer = input("Restaurer cette sauvegarde ? [o/N] ").strip().lower()
+        except EOFError:
+            answer = ""
+        if answer not in ("o", "oui"):
+            print("Restauration annulée : la base n'a pas été modifiée.")
+            return EXIT_ERROR
+    saved = backups.restore(path, args.file)
+    if saved is not None:
+        print(f"Base précédente sauvegardée : {saved}")
+    print(f"Sauvegarde restaurée : {path}")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    from .services import backups
+
+    folder = backups.backups_folder(_database_path(args))
+    found = backups.list_backups(folder)
+    for item in found:
+        state = ""
+        if args.verifier:
+            state = "  saine" if backups.is_sound(item.path) else "  ENDOMMAGÉE"
+        print(f"{item.date_label:<32} {item.reason_label:<20} {item.size_label:>10}  {item.path.name}{state}")
+    print(f"{len(found)} sauvegarde(s) dans « {folder} »")
     return 0
 
 
@@ -670,6 +719,7 @@ def _is_container_error(exc: Exception) -> bool:
 COMMANDS = {"export": cmd_export, "report": cmd_report, "sign": cmd_sign, "verify": cmd_verify,
             "fiche": cmd_fiche, "sync": cmd_sync, "init": cmd_init, "structures": cmd_structures,
             "search": cmd_search, "dump": cmd_dump, "check": cmd_check, "backup": cmd_backup, "gui": cmd_gui,
+            "restore": cmd_restore, "backups": cmd_backups,
             None: cmd_gui}
 
 

@@ -1,12 +1,24 @@
-"""Backups with the SQLite online backup API (consistent even while the app writes)."""
+"""Backups with the SQLite online backup API (consistent even while the app writes).
+
+Backups live in one folder, named ``carnet-petr-<date>_<heure>[.<n>]-<raison>.sqlite``;
+after each new one, only the newest ``keep`` of its kind are kept (daily, before a
+migration, before an import, manual, before a restore). ``PETR_DESKTOP_BACKUPS_KEEP``
+changes how many (default 10).
+"""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from ..sync import identity
+
+DEFAULT_KEEP = 10
+KEEP_ENV = "PETR_DESKTOP_BACKUPS_KEEP"
+NAME = re.compile(r"^carnet-petr-(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:\.(\d+))?-(.+)\.sqlite$")
+STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S"
 
 
 def backup_file(source: Path, destination: Path) -> Path:
@@ -30,12 +42,69 @@ def backup_file(source: Path, destination: Path) -> Path:
     return destination
 
 
-def timestamped_name(reason: str) -> str:
-    return f"carnet-petr-{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}-{reason}.sqlite"
+def timestamped_name(reason: str, when: datetime | None = None, counter: int = 0) -> str:
+    stamp = (when or datetime.now()).strftime(STAMP_FORMAT)
+    return f"carnet-petr-{stamp}{f'.{counter}' if counter else ''}-{reason}.sqlite"
 
 
-def backup_to_folder(source: Path, folder: Path, reason: str) -> Path:
-    return backup_file(source, folder / timestamped_name(reason))
+def kind_of(reason: str) -> str:
+    """The rotation kind of a reason: ``avant-migration-0003`` is an ``avant-migration``."""
+    return "avant-migration" if reason.startswith("avant-migration") else reason
+
+
+def parse_name(name: str) -> tuple[datetime, int, str] | None:
+    """(time, counter, reason) of a backup file name, None for any other file."""
+    match = NAME.match(name)
+    if match is None:
+        return None
+    try:
+        when = datetime.strptime(match.group(1), STAMP_FORMAT)
+    except ValueError:
+        return None
+    return when, int(match.group(2) or 0), match.group(3)
+
+
+def backups_in(folder: Path) -> list[tuple[datetime, int, str, Path]]:
+    """Every backup of the folder, oldest first."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        parsed = parse_name(path.name)
+        if parsed is not None and path.is_file():
+            found.append((*parsed, path))
+    return sorted(found, key=lambda item: (item[0], item[1], item[3].name))
+
+
+def keep_count() -> int:
+    try:
+        return max(1, int(os.environ.get(KEEP_ENV, DEFAULT_KEEP)))
+    except ValueError:
+        return DEFAULT_KEEP
+
+
+def prune(folder: Path, kind: str, keep: int | None = None) -> list[Path]:
+    """Delete all but the newest ``keep`` backups of one kind; returns the deleted files."""
+    keep = keep_count() if keep is None else keep
+    same = [item[3] for item in backups_in(folder) if kind_of(item[2]) == kind]
+    removed = []
+    for path in same[:max(0, len(same) - keep)]:
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+def backup_to_folder(source: Path, folder: Path, reason: str, keep: int | None = None) -> Path:
+    """A new backup in ``folder`` (never overwriting one), then rotation of its kind."""
+    now = datetime.now().replace(microsecond=0)
+    same_second = [n for when, n, _reason, _path in backups_in(folder) if when == now]
+    counter = max(same_second) + 1 if same_second else 0    # names sort in the order they were made
+    written = backup_file(source, folder / timestamped_name(reason, now, counter))
+    prune(folder, kind_of(reason), keep)
+    return written
 
 
 def _restrict(path: Path) -> None:

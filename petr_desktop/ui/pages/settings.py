@@ -260,6 +260,8 @@ class SettingsPage(Page):
         box_layout = QVBoxLayout(certificate_box)
         box_layout.addWidget(self.certificate)
         box_layout.addWidget(self.certificate_button)
+        self.backups_button = QPushButton("Sauvegardes…", self)
+        self.backups_button.clicked.connect(self.open_backups)
         self.scheme = SchemeBox(self)
         content = QWidget(self)
         layout = QVBoxLayout(content)
@@ -268,6 +270,7 @@ class SettingsPage(Page):
         layout.addWidget(self.save_button)
         layout.addWidget(self.status)
         layout.addWidget(certificate_box)
+        layout.addWidget(self.backups_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.scheme)
         layout.addStretch(1)
         scroll = QScrollArea(self)
@@ -301,6 +304,12 @@ class SettingsPage(Page):
                                      f"{format_date(mine.not_after.date())}.\nEmpreinte SHA-256 : "
                                      f"{mine.sha256_fingerprint}")
             self.certificate_button.setText("Remplacer mon certificat personnel")
+
+    def open_backups(self) -> None:
+        from ..dialogs.backups_dialog import BackupsDialog
+
+        self.backups_dialog = BackupsDialog(self.context, self)
+        self.backups_dialog.open()
 
     def ask_passphrase(self) -> str | None:
         """The passphrase typed twice (tests replace this)."""
