@@ -28,34 +28,29 @@ TARGETS = {"start": 1500, "dossier": 100, "search": 50, "autosave": 10, "releve_
            "rss_mb": 300}
 SYNC_OPS = 10_000
 
-START_SNIPPET = """
+#: The real start-up (app.start: logging, lock, database checked and migrated, reference data,
+#: main window shown) up to the first paint; PETR_DESKTOP_HOME is the bench's folder.
+APP_SNIPPET = """
 import os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
-from PySide6.QtWidgets import QApplication
-app = QApplication(["bench"])
-{body}
+from petr_desktop import app
+running = app.start(Path(sys.argv[1]), ["bench"])
+running.app.processEvents()
 print(time.time(), flush=True)   # first paint done: the window is interactive
-os._exit(0)                       # do not wait for background work (deferred loads)
+os._exit(0)                       # do not wait for the deferred work (daily backup, PDF library)
 """
-APP_BODY = """
-from petr_desktop.storage.migrations import open_database
-from petr_desktop.tasks.runner import TaskRunner
-from petr_desktop.ui import startup
-from petr_desktop.ui.context import AppContext, Bus, make_settings
-from petr_desktop.ui.main_window import MainWindow
-startup.configure_application(app)
-db = open_database(Path(sys.argv[1]))
-context = AppContext(db, make_settings(Path(sys.argv[1]).with_suffix(".ini")), TaskRunner(app), Bus(app))
-window = MainWindow(context)
-window.show()
-app.processEvents()
-"""
-BARE_BODY = """
-from PySide6.QtWidgets import QMainWindow
+#: The floor: a bare PySide6 window to its first paint.
+BARE_SNIPPET = """
+import os, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(["bench"])
 window = QMainWindow()
 window.show()
 app.processEvents()
+print(time.time(), flush=True)
+os._exit(0)
 """
 
 
@@ -152,8 +147,8 @@ def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     python = sys.executable
     bare_python = process_ms([python, "-c", "pass"], runs)
     put("python_startup", bare_python)
-    put("start", process_ms([python, "-c", START_SNIPPET.format(body=APP_BODY), db_path], runs, True),
-        process_ms([python, "-c", START_SNIPPET.format(body=BARE_BODY)], runs, True))
+    put("start", process_ms([python, "-c", APP_SNIPPET, db_path], runs, True),
+        process_ms([python, "-c", BARE_SNIPPET], runs, True))
     put("dossier", median_ms(lambda i: dossier.load(db, structures[i % len(structures)]), runs * 3))
     raw = sqlite3.connect(db_path)
     raw_search = median_ms(lambda _i: raw.execute(

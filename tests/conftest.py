@@ -23,11 +23,22 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    """A fresh database with the reference data."""
-    database = open_database(tmp_path / "test.sqlite")
+@pytest.fixture(scope="session")
+def reference_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the reference data, made once; tests open copies (50 ms instead of 800)."""
+    path = tmp_path_factory.mktemp("reference") / "reference.sqlite"
+    database = open_database(path)
     reference.load_reference(database)
+    database.close()
+    return path
+
+
+@pytest.fixture
+def db(reference_db_file: Path, tmp_path: Path) -> Database:
+    """A fresh database with the reference data (a copy: it takes its own replica id)."""
+    path = tmp_path / "test.sqlite"
+    shutil.copy(reference_db_file, path)
+    database = open_database(path)
     yield database
     database.close()
 

@@ -21,3 +21,15 @@ def test_small_benchmark_reports_every_figure(capsys):
                  "commission_xlsx"):
         assert results[name]["ms"] > 0, name
     assert results["start"]["floor_ms"] > 0 and results["rss_mb"]["mb"] > 0
+
+
+def test_start_measure_runs_the_real_start_up(tmp_path, monkeypatch):
+    """The start figure is the app's own start-up (lock, database, window) up to its first paint."""
+    import sys
+
+    monkeypatch.setenv("PETR_DESKTOP_HOME", str(tmp_path / "home"))
+    database = tmp_path / "home" / "bench.sqlite"
+    started = bench.process_ms([sys.executable, "-c", bench.APP_SNIPPET, str(database)], 1, until_printed=True)
+    assert 0 < started < 60_000
+    assert database.exists() and (tmp_path / "home" / "logs" / "carnet-petr.log").read_text("utf-8").count(
+        "starting") == 2                                                   # the warm-up run and the measured one

@@ -12,29 +12,9 @@ from petr_desktop.domain.models import AgendaItem, Practice
 from petr_desktop.domain.values import NNBSP
 from petr_desktop.services import exports, meetings, minutes, practices, records, reference, sheets
 from petr_desktop.services.errors import InvalidValueError, NotFoundError
-from petr_desktop.storage.migrations import open_database
 
 LANGRES = reference.structure_id("Pays de Langres")
 CHAUMONT = reference.structure_id("Pays de Chaumont")
-
-
-@pytest.fixture(scope="module")
-def reference_copy(tmp_path_factory):
-    """The reference database, made once per module; each test gets a copy (50 ms instead of 800)."""
-    path = tmp_path_factory.mktemp("reference") / "reference.sqlite"
-    database = open_database(path)
-    reference.load_reference(database)
-    database.close()
-    return path
-
-
-@pytest.fixture
-def db(reference_copy, tmp_path):
-    path = tmp_path / "test.sqlite"
-    shutil.copy(reference_copy, path)
-    database = open_database(path)
-    yield database
-    database.close()
 
 
 @pytest.fixture

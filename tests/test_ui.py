@@ -9,7 +9,7 @@ from conftest import type_text
 from petr_desktop.domain.models import Person
 from petr_desktop.services import records
 from petr_desktop.ui.dialogs.search_dialog import SearchDialog
-from petr_desktop.ui.main_window import PAGE_CLASSES, MainWindow
+from petr_desktop.ui.main_window import PAGES, MainWindow
 from petr_desktop.ui.pages.structures import StructuresPage
 
 
@@ -21,9 +21,18 @@ def test_side_navigation_lists_every_page(main_window, qtbot):
     titles = [main_window.nav.item(i).text() for i in range(main_window.nav.count())]
     assert titles == ["Tableau de bord", "Structures", "Réunions", "Actions", "Fiches", "Instruction",
                       "Bonnes pratiques", "Synchronisation", "Paramètres"]
-    for number, page_class in enumerate(PAGE_CLASSES, start=1):
+    for number, entry in enumerate(PAGES, start=1):
         qtbot.keyClick(main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
-        assert main_window.stack.currentWidget() is main_window.page(page_class)
+        assert type(main_window.stack.currentWidget()).__name__ == entry.class_name
+        assert main_window.stack.currentWidget() is main_window.page(entry.class_name)
+
+
+def test_pages_are_built_when_first_shown(main_window):
+    """Start-up builds only the page on screen; the others are imported and built on demand."""
+    assert set(main_window.pages) == {"DashboardPage"}
+    first = main_window.show_page("StructuresPage")
+    assert set(main_window.pages) == {"DashboardPage", "StructuresPage"}
+    assert main_window.show_page(StructuresPage) is first        # built once
 
 
 def test_structures_page_lists_the_thirty_with_department_and_office(main_window):
@@ -124,8 +133,8 @@ def test_application_starts_on_the_user_database_in_french(isolated_home):
     assert not (isolated_home / "carnet-petr.lock").exists()          # released on exit
 
 
-@pytest.mark.parametrize("page_class", PAGE_CLASSES)
-def test_every_page_renders(main_window, page_class, tmp_path):
-    page = main_window.show_page(page_class)
+@pytest.mark.parametrize("entry", PAGES, ids=lambda entry: entry.class_name)
+def test_every_page_renders(main_window, entry, tmp_path):
+    page = main_window.show_page(entry.load())
     assert main_window.stack.currentWidget() is page
-    assert main_window.grab().save(str(tmp_path / f"{page_class.__name__}.png"))
+    assert main_window.grab().save(str(tmp_path / f"{entry.class_name}.png"))

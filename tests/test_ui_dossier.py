@@ -119,9 +119,11 @@ def test_splitter_position_is_remembered(main_window, qtbot):
     main_window.close()
     again = MainWindow(main_window.context)
     qtbot.addWidget(again)
+    again.resize(main_window.size())     # restoreGeometry clamps to the 800 × 600 offscreen screen
     again.show()
     qtbot.waitExposed(again)
-    assert again.page(StructuresPage).splitter.sizes()[0] == wanted
+    shown = again.show_page(StructuresPage)                        # built now, on first show
+    qtbot.waitUntil(lambda: shown.splitter.sizes()[0] == wanted, timeout=1000)
 
 
 # --- identity -----------------------------------------------------------------------------------------------

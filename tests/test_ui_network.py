@@ -3,7 +3,6 @@ structure from the meetings page, the standing team in the dossier, « Marquer c
 pratique » in the meeting mode, and the « Bonnes pratiques » page (filters, export)."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import QLineEdit
 from conftest import type_text
 from petr_desktop.domain.models import AgendaItem, Meeting, Person, Structure
 from petr_desktop.services import campaign, meetings, minutes, network, practices, records, reference, sheets
-from petr_desktop.storage.migrations import open_database
 from petr_desktop.ui.dialogs.campaign_dialog import CampaignDialog
 from petr_desktop.ui.dialogs.network_dialogs import AttendanceDialog, PracticeDialog, SpeakersDialog, TeamDialog
 from petr_desktop.ui.pages.dossier import TAB_TEAM
@@ -24,25 +22,6 @@ from petr_desktop.ui.pages.structures import StructuresPage
 TODAY = date(2026, 11, 28)
 LANGRES = reference.structure_id("Pays de Langres")
 CHAUMONT = reference.structure_id("Pays de Chaumont")
-
-
-@pytest.fixture(scope="module")
-def reference_copy(tmp_path_factory):
-    """The reference database, made once per module; each test gets a copy (50 ms instead of 800)."""
-    path = tmp_path_factory.mktemp("reference") / "reference.sqlite"
-    database = open_database(path)
-    reference.load_reference(database)
-    database.close()
-    return path
-
-
-@pytest.fixture
-def db(reference_copy, tmp_path):
-    path = tmp_path / "test.sqlite"
-    shutil.copy(reference_copy, path)
-    database = open_database(path)
-    yield database
-    database.close()
 
 
 @pytest.fixture
@@ -255,7 +234,6 @@ def test_practices_page_filters_detail_and_export(qtbot, db, make_context, tagge
     page.resize(1300, 700)
     page.show()
     page.activate()
-    assert page.title == "Bonnes pratiques" and page.icon_name == "decision"
     assert page.model.rowCount() == 2 and page.summary.text() == "2 bonnes pratiques"
     page.theme_box.setCurrentIndex(page.theme_box.findData("Ingénierie de projets"))
     assert [r.title for r in page.model.rows] == ["Un comité des financeurs"]

@@ -72,9 +72,9 @@ def cells(tab, row: int = 0) -> list[str]:
 
 
 def nav_item(window):
-    from petr_desktop.ui.main_window import PAGE_CLASSES
+    from petr_desktop.ui.main_window import SYNC_ROW
 
-    return window.nav.item(PAGE_CLASSES.index(SyncPage))
+    return window.nav.item(SYNC_ROW)
 
 
 def nav_text(window) -> str:

@@ -1,15 +1,31 @@
 """The Qt application: single instance, French look, database, main window, event loop."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QLockFile
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import startup
 from .errors import install_excepthook
 
 
-def run_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | None = None) -> int:
+@dataclass
+class Running:
+    """A started application: the window is shown, the event loop not yet entered."""
+
+    app: QApplication
+    window: object
+    lock: QLockFile
+
+    def close(self) -> None:
+        self.window.context.db.close()
+        self.lock.unlock()
+
+
+def start_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | None = None) -> Running | int:
+    """Everything up to the shown main window (an exit code when it cannot start)."""
     app = QApplication.instance() or QApplication(argv)
     startup.configure_application(app)
     install_excepthook()
@@ -28,16 +44,14 @@ def run_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | No
     context = AppContext(db, make_settings(settings_path or home / "settings.ini"), TaskRunner(app), Bus(app))
     window = MainWindow(context)
     window.show()
-    context.tasks.run(_warm_up_exports, lambda _result: None, lambda _error: None)
-    try:
-        return app.exec()
-    finally:
-        db.close()
-        lock.unlock()
+    context.tasks.run(lambda: _deferred_work(db), lambda _result: None, lambda _error: None)
+    return Running(app, window, lock)
 
 
-def _warm_up_exports() -> None:
-    """Deferred start-up work: load the PDF library and fonts so the first export is quick."""
+def _deferred_work(db) -> None:
+    """After the window is shown, off the GUI thread: the daily backup, then the PDF library
+    and fonts, so the first export is quick."""
     from ..exports.pdf import prepare
 
+    startup.daily_backup(db)
     prepare()

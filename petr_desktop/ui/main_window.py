@@ -1,7 +1,9 @@
 """The main window: side navigation, pages, global search, save state and sync counter."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -10,28 +12,48 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 
 from ..services import navigation, profile, sync_review
 from .context import AppContext
-from .dialogs.search_dialog import SearchDialog
 from .export_menus import build_global_menu
 from .exporting import Exporter
-from .dialogs.shortcuts import ShortcutsDialog
 from .icons import icon
-from .pages.actions import ActionsPage
 from .pages.base import Page
-from .pages.dashboard import DashboardPage
-from .pages.instruction import InstructionPage
-from .pages.meeting_mode import MeetingModePage
-from .pages.meetings import MeetingsPage
-from .pages.practices import PracticesPage
-from .pages.settings import SettingsPage
-from .pages.sheets import SheetsPage
-from .pages.structures import StructuresPage
-from .pages.sync import SyncPage
 
-PAGE_CLASSES: tuple[type[Page], ...] = (DashboardPage, StructuresPage, MeetingsPage, ActionsPage, SheetsPage,
-                                        InstructionPage, PracticesPage, SyncPage, SettingsPage)
+
+@dataclass(frozen=True)
+class PageEntry:
+    """A page of the navigation, named but not imported: a page's module is imported and the
+    page built the first time it is shown, so the window appears without paying for all of them."""
+
+    module: str
+    class_name: str
+    title: str
+    icon_name: str
+
+    def load(self) -> type[Page]:
+        return getattr(import_module(f"{__package__}.pages.{self.module}"), self.class_name)
+
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry("dashboard", "DashboardPage", "Tableau de bord", "dashboard"),
+    PageEntry("structures", "StructuresPage", "Structures", "structures"),
+    PageEntry("meetings", "MeetingsPage", "Réunions", "meetings"),
+    PageEntry("actions", "ActionsPage", "Actions", "actions"),
+    PageEntry("sheets", "SheetsPage", "Fiches", "sheets"),
+    PageEntry("instruction", "InstructionPage", "Instruction", "money"),
+    PageEntry("practices", "PracticesPage", "Bonnes pratiques", "decision"),
+    PageEntry("sync", "SyncPage", "Synchronisation", "sync"),
+    PageEntry("settings", "SettingsPage", "Paramètres", "settings"),
+)
+#: The focused screen of a meeting, outside the navigation.
+MEETING_MODE = PageEntry("meeting_mode", "MeetingModePage", "Mode réunion", "meetings")
+SYNC_ROW = next(row for row, entry in enumerate(PAGES) if entry.class_name == "SyncPage")
 #: Which page shows which screen of navigation.resolve.
-SCREEN_PAGES = {"structure": StructuresPage, "meeting": MeetingModePage, "sheet": SheetsPage,
-                "action": ActionsPage}
+SCREEN_PAGES = {"structure": "StructuresPage", "meeting": "MeetingModePage", "sheet": "SheetsPage",
+                "action": "ActionsPage"}
+
+
+def _entry(page: type[Page] | str) -> PageEntry:
+    name = page if isinstance(page, str) else page.__name__
+    return MEETING_MODE if name == MEETING_MODE.class_name else next(e for e in PAGES if e.class_name == name)
 
 
 class MainWindow(QMainWindow):
@@ -48,23 +70,16 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(210)
         self.nav.setSpacing(2)
         self.stack = QStackedWidget(self)
-        self.pages: dict[type[Page], Page] = {}
-        for number, page_class in enumerate(PAGE_CLASSES, start=1):
-            page = page_class(context, self.stack)
-            self.pages[page_class] = page
-            self.stack.addWidget(page)
-            item = QListWidgetItem(icon(page.icon_name), page.title)
-            item.setToolTip(f"{page.title} (Ctrl+{number})")
+        self.pages: dict[str, Page] = {}          # built pages, by class name
+        for number, entry in enumerate(PAGES, start=1):
+            item = QListWidgetItem(icon(entry.icon_name), entry.title)
+            item.setToolTip(f"{entry.title} (Ctrl+{number})")
             self.nav.addItem(item)
-            shortcut = QAction(page.title, self)
+            shortcut = QAction(entry.title, self)
             shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
             shortcut.triggered.connect(lambda _=False, n=number - 1: self.nav.setCurrentRow(n))
             self.addAction(shortcut)
         self.nav.currentRowChanged.connect(self._show_page)
-        self.meeting_mode = MeetingModePage(context, self.stack)
-        self.pages[MeetingModePage] = self.meeting_mode
-        self.stack.addWidget(self.meeting_mode)
-        self.meeting_mode.leave_requested.connect(self.leave_meeting_mode)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -82,7 +97,7 @@ class MainWindow(QMainWindow):
         self.search_action.triggered.connect(self.open_search)
         help_action = QAction(icon("help"), "Raccourcis (F1)", self)
         help_action.setShortcut(QKeySequence("F1"))
-        help_action.triggered.connect(lambda: ShortcutsDialog(self).exec())
+        help_action.triggered.connect(self.open_shortcuts)
         toolbar.addAction(self.search_action)
         self.exporter = Exporter(context, self)
         self.export_menu = build_global_menu(context, self, self.exporter)
@@ -117,16 +132,30 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(0)
 
     # --- pages ---------------------------------------------------------------------------
-    def page(self, page_class: type[Page]) -> Page:
-        return self.pages[page_class]
+    def page(self, page: type[Page] | str) -> Page:
+        """The page (built on first use)."""
+        entry = _entry(page)
+        built = self.pages.get(entry.class_name)
+        if built is None:
+            built = entry.load()(self.context, self.stack)
+            self.pages[entry.class_name] = built
+            self.stack.addWidget(built)
+            if entry is MEETING_MODE:
+                built.leave_requested.connect(self.leave_meeting_mode)
+        return built
 
-    def show_page(self, page_class: type[Page]) -> Page:
-        if page_class is MeetingModePage:
+    @property
+    def meeting_mode(self) -> Page:
+        return self.page(MEETING_MODE.class_name)
+
+    def show_page(self, page: type[Page] | str) -> Page:
+        entry = _entry(page)
+        if entry is MEETING_MODE:
             self._enter_meeting_mode()
             return self.meeting_mode
         self._leave_focus()
-        self.nav.setCurrentRow(PAGE_CLASSES.index(page_class))
-        return self.pages[page_class]
+        self.nav.setCurrentRow(PAGES.index(entry))
+        return self.page(entry.class_name)
 
     def _enter_meeting_mode(self) -> None:
         """A focused screen: the navigation and the toolbar step aside."""
@@ -146,12 +175,19 @@ class MainWindow(QMainWindow):
     def _show_page(self, row: int) -> None:
         if row < 0:
             return
-        page = self.pages[PAGE_CLASSES[row]]
+        page = self.page(PAGES[row].class_name)
         self.stack.setCurrentWidget(page)
         page.activate()
         self.refresh_sync_badge()
 
+    def open_shortcuts(self) -> None:
+        from .dialogs.shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
     def open_search(self) -> None:
+        from .dialogs.search_dialog import SearchDialog
+
         dialog = SearchDialog(self.context, self)
         dialog.box.setFocus()
         dialog.exec()
@@ -162,8 +198,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Carnet PETR", "Cet enregistrement n'existe plus.")
             return
         screen, screen_id = target
-        page_class = SCREEN_PAGES[screen]
-        page = self.show_page(page_class)
+        page = self.show_page(SCREEN_PAGES[screen])
         page.open_record(screen, screen_id)
 
     # --- status bar ----------------------------------------------------------------------
@@ -183,11 +218,11 @@ class MainWindow(QMainWindow):
     def refresh_sync_badge(self) -> None:
         """The « Synchronisation » entry shows how many conflicts wait for a decision."""
         count = sync_review.open_conflict_count(self.context.db)
-        row = PAGE_CLASSES.index(SyncPage)
-        item = self.nav.item(row)
-        item.setText(f"{SyncPage.title} ({count})" if count else SyncPage.title)
+        title = PAGES[SYNC_ROW].title
+        item = self.nav.item(SYNC_ROW)
+        item.setText(f"{title} ({count})" if count else title)
         waiting = f" — {count} conflit{'s' if count > 1 else ''} à arbitrer" if count else ""
-        item.setToolTip(f"{SyncPage.title} (Ctrl+{row + 1}){waiting}")
+        item.setToolTip(f"{title} (Ctrl+{SYNC_ROW + 1}){waiting}")
         font = item.font()
         font.setBold(bool(count))
         item.setFont(font)
@@ -202,7 +237,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         row = settings.value("window/page", 0, type=int)
-        self.nav.setCurrentRow(row if 0 <= row < len(PAGE_CLASSES) else 0)
+        self.nav.setCurrentRow(row if 0 <= row < len(PAGES) else 0)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         for page in self.pages.values():

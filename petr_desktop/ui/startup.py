@@ -1,27 +1,28 @@
-"""Qt-side start-up steps: fonts, French translators, single-instance lock, opening the DB."""
+"""Qt-side start-up steps: fonts, French translators, single-instance lock, opening the DB.
+
+The database stack is imported lazily, inside the functions that open the database: it is
+being imported by another thread while Qt loads (``app.preload_database_stack``).
+"""
 from __future__ import annotations
 
 import logging
 import sqlite3
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QLockFile, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..services import backups
-from ..services.reference import load_reference
 from ..services.errors import ServiceError, describe_os_error, describe_sqlite_error
-from ..storage.database import Database
 from ..storage.errors import CorruptDatabaseError, NotPetrDatabaseError, StorageError
-from ..storage.migrations import open_database
+
+if TYPE_CHECKING:
+    from ..storage.database import Database
 
 log = logging.getLogger(__name__)
 FONT_FAMILY = "DejaVu Sans"
-
-
 def configure_application(app: QApplication) -> None:
     app.setApplicationName("Carnet PETR")
     app.setOrganizationName("Région Grand Est")
@@ -58,18 +59,26 @@ def open_database_or_explain(path: Path, ask: Callable[[str], bool] | None = Non
     if db is None:
         log.error("cannot open database %s: %s", path, message)
         QMessageBox.critical(None, "Carnet PETR — base de données", message)
-        return None
+    return db
+
+
+def daily_backup(db: Database) -> None:
+    """Deferred start-up work (off the GUI thread): the first start of the day backs up."""
+    from ..services import backups
+
     try:
         made = backups.daily_backup_if_due(db)
         if made is not None:
             log.info("daily backup written to %s", made)
     except (OSError, sqlite3.Error) as exc:
         log.warning("daily backup failed: %s", exc)
-    return db
 
 
 def _try_open(path: Path) -> tuple[Database | None, str, bool]:
     """(database, French reason of a failure, whether the file looks damaged)."""
+    from ..services.reference import load_reference
+    from ..storage.migrations import open_database
+
     try:
         db = open_database(path)
         try:
@@ -100,6 +109,8 @@ def _is_damage(exc: BaseException | None) -> bool:
 
 def offer_restore(path: Path, message: str, ask: Callable[[str], bool]) -> bool:
     """The decision at start-up for a damaged database: True when the latest sound backup was restored."""
+    from ..services import backups
+
     good = backups.latest_good_backup(backups.backups_folder(path))
     if good is None:
         return False

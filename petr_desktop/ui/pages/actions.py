@@ -167,8 +167,6 @@ def _labelled(text: str, field: QWidget, *extra: QWidget) -> QWidget:
 
 
 class ActionsPage(Page):
-    title = "Actions"
-    icon_name = "actions"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

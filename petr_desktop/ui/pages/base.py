@@ -9,10 +9,7 @@ from ..context import AppContext
 
 
 class Page(QWidget):
-    """A page of the side navigation. Subclasses set ``title`` and ``icon_name``."""
-
-    title = ""
-    icon_name = ""
+    """A page of the side navigation (its title and icon are in ``main_window.PAGES``)."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

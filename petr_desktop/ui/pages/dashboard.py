@@ -255,8 +255,6 @@ def figure_values(data: YearDashboard) -> dict[str, str]:
 # --- The page --------------------------------------------------------------------------------------
 
 class DashboardPage(Page):
-    title = "Tableau de bord"
-    icon_name = "dashboard"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

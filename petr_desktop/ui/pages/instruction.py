@@ -592,8 +592,6 @@ class PaymentsPanel(QWidget):
 
 
 class InstructionPage(Page):
-    title = "Instruction"
-    icon_name = "money"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

@@ -36,8 +36,6 @@ def _item(text: str) -> QTableWidgetItem:
 
 
 class MeetingModePage(Page):
-    title = "Mode réunion"
-    icon_name = "meetings"
     #: The user leaves the focused screen (Échap or the button).
     leave_requested = Signal()
 

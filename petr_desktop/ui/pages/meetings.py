@@ -98,8 +98,6 @@ def _meetings_table(model: MeetingsModel, parent: QWidget) -> QTableView:
 
 
 class MeetingsPage(Page):
-    title = "Réunions"
-    icon_name = "meetings"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

@@ -116,8 +116,6 @@ class PracticeDetail(QScrollArea):
 
 
 class PracticesPage(Page):
-    title = "Bonnes pratiques"
-    icon_name = "decision"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

@@ -228,8 +228,6 @@ class SchemeBox(QGroupBox):
 
 
 class SettingsPage(Page):
-    title = "Paramètres"
-    icon_name = "settings"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

@@ -55,8 +55,6 @@ class SheetsModel(RowsModel[SheetRow]):
 
 
 class SheetsPage(Page):
-    title = "Fiches"
-    icon_name = "sheets"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

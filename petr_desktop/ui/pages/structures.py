@@ -21,8 +21,6 @@ PLACEHOLDER = "Double-cliquez sur une structure (ou choisissez-la et appuyez sur
 
 
 class StructuresPage(Page):
-    title = "Structures"
-    icon_name = "structures"
 
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)

@@ -180,8 +180,6 @@ class ListTab(QWidget):
 # --- The page -----------------------------------------------------------------------------
 
 class SyncPage(Page):
-    title = "Synchronisation"
-    icon_name = "sync"
     CONFLICTS, PROPOSALS, OVERWRITES, HISTORY, DEVICES = range(5)
 
     def __init__(self, context, parent=None) -> None:
