@@ -272,9 +272,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from .services import backups
     from .services.maintenance import backup
 
-    target = backup(_open(args), args.output)
+    db = _open(args)
+    # In the backups folder: rotated like the app's own backups (setting of this computer).
+    target = backup(db, args.output) if args.output is not None else backups.make_backup(db, backups.MANUAL)
     print(f"Sauvegarde écrite : {target}")
     return 0
 
@@ -285,6 +288,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     path = _database_path(args)
     if path.is_dir():
         raise CliError(f"« {path} » est un dossier, pas une base de données")
+    if backups.running_app(path) is not None:
+        raise CliError(backups.APP_RUNNING)
     found = backups.problems(args.file)
     if found:
         raise CliError(f"restauration refusée : {found[0]}. La base n'a pas été modifiée.")

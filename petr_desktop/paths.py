@@ -14,6 +14,10 @@ import platformdirs
 APP_NAME = "CarnetPETR"
 APP_AUTHOR = "RegionGrandEst"
 DB_FILE_NAME = "carnet-petr.sqlite"
+#: The single-instance lock (a Qt QLockFile) that the running app keeps in its home folder.
+LOCK_FILE_NAME = "carnet-petr.lock"
+#: Settings of this computer that services read without Qt (JSON; see storage.local_settings).
+LOCAL_SETTINGS_NAME = "local-settings.json"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,15 @@ class AppPaths:
     logs: Path
     settings: Path
     blobs: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.home / LOCK_FILE_NAME
+
+    @property
+    def local_settings(self) -> Path:
+        """Beside ``settings.ini``: per computer, never synced, kept when a database is restored."""
+        return self.settings.with_name(LOCAL_SETTINGS_NAME)
 
     def ensure(self) -> "AppPaths":
         for folder in (self.home, self.backups, self.logs, self.settings.parent, self.blobs):
@@ -44,6 +57,25 @@ def resolve() -> AppPaths:
         settings=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)) / "settings.ini",
         blobs=home / "blobs")
 
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (fsync of the directory, POSIX).
+
+    A no-op on Windows, where a directory cannot be opened to be flushed. Errors are ignored:
+    the data is written already, only its durability after a power cut is at stake.
+    """
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def restrict(path: Path, mode: int = 0o600) -> None:

@@ -5,6 +5,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..paths import sync_folder
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file of the same folder, fsync, then rename.
@@ -22,7 +24,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.replace(temp_name, target)
         temp_name = None
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
     except OSError as exc:
         exc.filename, exc.filename2 = str(target), None
         raise
@@ -34,18 +36,3 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
                 pass
     return target
 
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable where the system allows it (POSIX); harmless elsewhere."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,9 +1,14 @@
 """Rotating backups: list, make, check, restore; the daily backup at start-up.
 
-A restore takes the *path* of a database the app does not have open: the backup is
-checked (``PRAGMA integrity_check``, a Carnet PETR database of a known revision), the
-current file is backed up first (« avant-restauration »), then replaced atomically.
-The copy carries the backup flag, so it takes a new replica id at next opening.
+A restore takes the *path* of a database the app does not have open: it is refused while
+Carnet PETR runs on this computer (its single-instance lock is held by another process; the
+app restoring its own database holds the lock itself), the backup is checked
+(``PRAGMA integrity_check``, a Carnet PETR database of a known revision), the current file is
+backed up first (« avant-restauration »), then replaced atomically. The copy carries the
+backup flag, so it takes a new replica id at next opening.
+
+How many backups of each kind are kept is a setting of this computer (« Paramètres »), read
+from ``storage.local_settings``; ``PETR_DESKTOP_BACKUPS_KEEP`` overrides it.
 """
 from __future__ import annotations
 
@@ -16,20 +21,28 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..domain.values import format_date
-from ..storage.backup import backup_file, backup_to_folder, backups_in, keep_count, kind_of
+from ..paths import LOCK_FILE_NAME, resolve, sync_folder
+from ..storage import instance_lock, local_settings
+from ..storage.backup import backup_file, backup_to_folder, backups_in, kind_of, prune
 from ..storage.database import Database
 from ..storage.migrations import current_revision, known_revisions
-from .errors import ServiceError
+from .errors import InvalidValueError, ServiceError
 
 DAILY = "quotidienne"
 MANUAL = "manuelle"
 BEFORE_RESTORE = "avant-restauration"
+KEEP_MIN, KEEP_MAX = local_settings.KEEP_MIN, local_settings.KEEP_MAX
+APP_RUNNING = "Carnet PETR est ouvert sur cet ordinateur : fermez-le avant de restaurer une sauvegarde."
 REASON_LABELS = {DAILY: "quotidienne", "avant-migration": "avant migration", "avant-import": "avant import",
                  MANUAL: "manuelle", BEFORE_RESTORE: "avant restauration"}
 
 
 class BackupError(ServiceError):
     """A backup that cannot be restored (French message); the database was not touched."""
+
+
+class AppRunningError(BackupError):
+    """Carnet PETR runs on this computer: its database must not be replaced under it."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +82,17 @@ def format_size(size: int) -> str:
 
 
 def keep_per_kind() -> int:
-    """How many backups of each kind are kept (``PETR_DESKTOP_BACKUPS_KEEP``, default 10)."""
-    return keep_count()
+    """How many backups of each kind are kept (this computer's setting, default 10)."""
+    return local_settings.backups_keep()
+
+
+def set_keep_per_kind(count: int) -> int:
+    """Change the setting; the next backup deletes the oldest ones beyond it, of every kind."""
+    if isinstance(count, bool) or not isinstance(count, int) or not KEEP_MIN <= count <= KEEP_MAX:
+        raise InvalidValueError(f"le nombre de sauvegardes conservées par type doit être compris entre "
+                                f"{KEEP_MIN} et {KEEP_MAX}")
+    local_settings.update({local_settings.BACKUPS_KEEP: count})
+    return count
 
 
 def backups_folder(db_path: Path) -> Path:
@@ -83,7 +105,12 @@ def list_backups(folder: Path) -> list[BackupInfo]:
 
 
 def make_backup(db: Database, reason: str = MANUAL) -> Path:
-    return backup_to_folder(db.path, backups_folder(db.path), reason)
+    """A new backup, then rotation of every kind to the setting (a lowered setting applies at once)."""
+    folder, keep = backups_folder(db.path), keep_per_kind()
+    written = backup_to_folder(db.path, folder, reason, keep)
+    for kind in {kind_of(item.reason) for item in list_backups(folder)}:
+        prune(folder, kind, keep)
+    return written
 
 
 def daily_backup_if_due(db: Database, now: datetime | None = None) -> Path | None:
@@ -128,12 +155,35 @@ def latest_good_backup(folder: Path) -> BackupInfo | None:
     return next((b for b in list_backups(folder) if not problems(b.path)), None)
 
 
+def lock_files(db_path: Path) -> list[Path]:
+    """Where a running Carnet PETR keeps its lock: the app home, and the database's folder."""
+    found: list[Path] = []
+    for folder in (resolve().home, Path(db_path).parent):
+        path = folder / LOCK_FILE_NAME
+        if all(path.resolve() != other.resolve() for other in found):
+            found.append(path)
+    return found
+
+
+def running_app(db_path: Path) -> instance_lock.LockInfo | None:
+    """The lock of a Carnet PETR running on this computer in another process (None: free)."""
+    return instance_lock.live_holder(lock_files(db_path))
+
+
+def check_not_running(db_path: Path) -> None:
+    """Raise AppRunningError when another process of this computer holds the app's lock."""
+    if running_app(db_path) is not None:
+        raise AppRunningError(APP_RUNNING)
+
+
 def restore(db_path: Path, backup_path: Path) -> Path | None:
     """Replace the (closed) database by a backup; returns the backup of the replaced file.
 
-    Raises BackupError, with the database untouched, if the backup is not sound.
+    Raises BackupError, with the database untouched, if Carnet PETR runs in another process
+    or the backup is not sound.
     """
     db_path, backup_path = Path(db_path), Path(backup_path)
+    check_not_running(db_path)
     found = problems(backup_path)
     if found:
         raise BackupError(f"Restauration refusée : {found[0]}. La base n'a pas été modifiée.")
@@ -152,7 +202,7 @@ def restore(db_path: Path, backup_path: Path) -> Path | None:
     finally:
         if tmp.exists():
             tmp.unlink()
-    _fsync_folder(db_path.parent)
+    sync_folder(db_path.parent)
     return saved
 
 
@@ -161,7 +211,7 @@ def _save_current(db_path: Path, folder: Path) -> Path | None:
     if not db_path.exists() or db_path.stat().st_size == 0:
         return None
     try:
-        return backup_to_folder(db_path, folder, BEFORE_RESTORE)
+        return backup_to_folder(db_path, folder, BEFORE_RESTORE, keep_per_kind())
     except sqlite3.DatabaseError:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"carnet-petr-{datetime.now():%Y-%m-%d_%H-%M-%S}.99-{BEFORE_RESTORE}.sqlite"
@@ -172,15 +222,3 @@ def _save_current(db_path: Path, folder: Path) -> Path | None:
                 shutil.copyfile(side, target.with_name(target.name + suffix))
         return target
 
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return              # Windows: folders cannot be opened
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -2,8 +2,8 @@
 
 Backups live in one folder, named ``carnet-petr-<date>_<heure>[.<n>]-<raison>.sqlite``;
 after each new one, only the newest ``keep`` of its kind are kept (daily, before a
-migration, before an import, manual, before a restore). ``PETR_DESKTOP_BACKUPS_KEEP``
-changes how many (default 10).
+migration, before an import, manual, before a restore): this computer's setting
+(``local_settings.backups_keep``, default 10).
 """
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..sync import identity
-
-DEFAULT_KEEP = 10
-KEEP_ENV = "PETR_DESKTOP_BACKUPS_KEEP"
+from .local_settings import backups_keep
 NAME = re.compile(r"^carnet-petr-(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:\.(\d+))?-(.+)\.sqlite$")
 STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S"
 
@@ -76,16 +74,9 @@ def backups_in(folder: Path) -> list[tuple[datetime, int, str, Path]]:
     return sorted(found, key=lambda item: (item[0], item[1], item[3].name))
 
 
-def keep_count() -> int:
-    try:
-        return max(1, int(os.environ.get(KEEP_ENV, DEFAULT_KEEP)))
-    except ValueError:
-        return DEFAULT_KEEP
-
-
 def prune(folder: Path, kind: str, keep: int | None = None) -> list[Path]:
     """Delete all but the newest ``keep`` backups of one kind; returns the deleted files."""
-    keep = keep_count() if keep is None else keep
+    keep = backups_keep() if keep is None else keep
     same = [item[3] for item in backups_in(folder) if kind_of(item[2]) == kind]
     removed = []
     for path in same[:max(0, len(same) - keep)]:

@@ -25,7 +25,8 @@ class BackupsDialog(QDialog):
         self.setWindowTitle("Sauvegardes")
         self.resize(760, 420)
         intro = QLabel(f"Sauvegardes automatiques (quotidienne, avant migration, avant import) et manuelles, "
-                       f"les {backups.keep_per_kind()} plus récentes de chaque sorte, dans « {self.folder} ».", self)
+                       f"les {backups.keep_per_kind()} plus récentes de chaque type (nombre réglable dans "
+                       f"« Paramètres »), dans « {self.folder} ».", self)
         intro.setWordWrap(True)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Date", "Raison", "Taille", "État"])

@@ -1,11 +1,13 @@
 """Paramètres: the user of this computer (author of changes and signer), the device name, the personal
-certificate, and the « Dispositif » (the support scheme's settings: socle grid, caps, advance and
-balance, Commission calendar, required documents)."""
+certificate, the backups (how many of each kind this computer keeps), and the « Dispositif » (the
+support scheme's settings: socle grid, caps, advance and balance, Commission calendar, required
+documents)."""
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -13,7 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFo
 
 from ...domain.scheme import SchemeSettings
 from ...domain.values import format_amount, format_date
-from ...services import instruction, profile, signatures
+from ...services import backups, instruction, profile, signatures
+from ...services.errors import ServiceError, describe_os_error
 from .base import Page
 
 
@@ -46,6 +49,81 @@ class PassphraseDialog(QDialog):
             self.error.setText("Les deux mots de passe ne sont pas identiques.")
             return
         self.accept()
+
+
+class KeepSpinBox(QSpinBox):
+    """A spin box that says (``refused``) when a typed number is out of range instead of ignoring it."""
+
+    refused = Signal(str)
+
+    def validate(self, text: str, pos: int):
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        if state == QValidator.State.Invalid and text.strip().isdigit():
+            self.refused.emit(text.strip())       # too many: the keystroke is refused
+        return result
+
+    def fixup(self, text: str):
+        typed = text.strip()
+        if typed.isdigit() and not self.minimum() <= int(typed) <= self.maximum():
+            self.refused.emit(typed)              # too few, on Entrée or leaving the field: previous value kept
+        return super().fixup(text)
+
+
+class BackupsBox(QGroupBox):
+    """How many backups of each kind this computer keeps, and the « Sauvegardes » dialog."""
+
+    def __init__(self, page: "SettingsPage") -> None:
+        super().__init__("Sauvegardes", page)
+        self.page = page
+        self.setObjectName("backups_box")
+        help_text = QLabel(f"Carnet PETR garde les sauvegardes les plus récentes de chaque type (quotidienne, "
+                           f"avant migration, avant import, manuelle, avant restauration) : au-delà du nombre "
+                           f"choisi, les plus anciennes sont supprimées à la sauvegarde suivante. Ce réglage "
+                           f"est propre à cet ordinateur (de {backups.KEEP_MIN} à {backups.KEEP_MAX}).", self)
+        help_text.setWordWrap(True)
+        self.keep = KeepSpinBox(self)
+        self.keep.setObjectName("backups_keep")
+        self.keep.setRange(backups.KEEP_MIN, backups.KEEP_MAX)
+        self.keep.setKeyboardTracking(False)      # saved on Entrée, on leaving the field or with the arrows
+        self.keep.setAccessibleName("Nombre de sauvegardes conservées (par type)")
+        self.keep.valueChanged.connect(self.save_keep)
+        self.keep.refused.connect(self.refuse_keep)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.dialog_button = QPushButton("Sauvegardes…", self)
+        form = QFormLayout()
+        form.addRow("Nombre de sauvegardes conservées (par type) :", _row(self.keep))
+        layout = QVBoxLayout(self)
+        layout.addWidget(help_text)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.dialog_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def show_keep(self) -> None:
+        self.keep.blockSignals(True)
+        self.keep.setValue(min(max(backups.keep_per_kind(), backups.KEEP_MIN), backups.KEEP_MAX))
+        self.keep.blockSignals(False)
+        self._say("")
+
+    def save_keep(self, count: int) -> None:
+        try:
+            backups.set_keep_per_kind(count)
+        except ServiceError as exc:
+            self._say(f"Réglage non enregistré : {exc}.", error=True)
+        except OSError as exc:
+            self._say(f"Réglage non enregistré : {describe_os_error(exc)}.", error=True)
+        else:
+            self._say(f"Réglage enregistré : les {count} sauvegardes les plus récentes de chaque type "
+                      f"seront gardées.")
+
+    def refuse_keep(self, typed: str) -> None:
+        self._say(f"« {typed} » n'est pas accepté : choisissez un nombre de sauvegardes entre "
+                  f"{backups.KEEP_MIN} et {backups.KEEP_MAX}.", error=True)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b3261e;" if error else "")
+        self.message.setText(text)
 
 
 def _row(*widgets: QWidget, stretch: bool = True) -> QHBoxLayout:
@@ -258,7 +336,8 @@ class SettingsPage(Page):
         box_layout = QVBoxLayout(certificate_box)
         box_layout.addWidget(self.certificate)
         box_layout.addWidget(self.certificate_button)
-        self.backups_button = QPushButton("Sauvegardes…", self)
+        self.backups = BackupsBox(self)
+        self.backups_button = self.backups.dialog_button
         self.backups_button.clicked.connect(self.open_backups)
         self.scheme = SchemeBox(self)
         content = QWidget(self)
@@ -268,7 +347,7 @@ class SettingsPage(Page):
         layout.addWidget(self.save_button)
         layout.addWidget(self.status)
         layout.addWidget(certificate_box)
-        layout.addWidget(self.backups_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.backups)
         layout.addWidget(self.scheme)
         layout.addStretch(1)
         scroll = QScrollArea(self)
@@ -289,6 +368,7 @@ class SettingsPage(Page):
         self.status.setText("" if current.is_complete else
                             "Renseignez votre nom et vos initiales avant de signer un relevé.")
         self.show_certificate()
+        self.backups.show_keep()
         self.scheme.show_scheme(instruction.scheme_settings(self.db, date.today().year))
 
     def show_certificate(self) -> None:
