@@ -35,11 +35,14 @@ fixtures: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
 
-# One-folder PyInstaller build in dist/CarnetPETR/, then its self-test (database, migrations,
-# PDF, Excel). The Windows installer is built from it: see packaging/README.md.
+# One-folder PyInstaller build in dist/CarnetPETR/ (CarnetPETR, windowed, and petr-desktop, the
+# console executable for the command line), then the self-test (database, migrations, PDF, Excel)
+# and packaging/check_build.py (the command-line executable in a temporary home). The Windows
+# installer is built from it: see packaging/README.md.
 .PHONY: package
 package: $(STAMP)
 	$(BIN)/python -c "import PyInstaller" 2>/dev/null || $(BIN)/pip install --quiet pyinstaller
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/carnet-petr.spec
 	QT_QPA_PLATFORM=offscreen dist/CarnetPETR/CarnetPETR --self-test
+	$(BIN)/python packaging/check_build.py dist/CarnetPETR
 	@du -sh dist/CarnetPETR

@@ -1,10 +1,12 @@
-"""Entry point of the frozen Carnet PETR (PyInstaller): `CarnetPETR --self-test` runs the
-self-test (database, migrations, PDF, Excel) and exits with 0 or 1; anything else goes to the
-usual CLI (no arguments = the window).
+"""Entry point of the frozen Carnet PETR (PyInstaller), shared by its two executables:
+`--self-test` runs the self-test (database, migrations, PDF, Excel) and exits with 0 or 1;
+anything else goes to the usual CLI (no arguments = the window).
 
-The Windows build is a windowed program (no console of its own): sys.stdout is None there.
+CarnetPETR.exe is a windowed program (no console of its own): sys.stdout is None there.
 For the self-test, the output goes to the console of the caller when there is one
 (AttachConsole), else to %TEMP%\\carnet-petr-autotest.txt, so the result is never lost.
+petr-desktop.exe is the same program built as a console program, for the command line
+(`petr-desktop sync export …` in cmd or PowerShell): its output goes to the console as usual.
 """
 from __future__ import annotations
 

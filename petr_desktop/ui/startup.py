@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..services.errors import ServiceError, describe_os_error, describe_sqlite_error
 from ..storage.errors import CorruptDatabaseError, NotPetrDatabaseError, StorageError
+from .icons import app_icon
 
 if TYPE_CHECKING:
     from ..storage.database import Database
@@ -26,6 +27,7 @@ FONT_FAMILY = "DejaVu Sans"
 def configure_application(app: QApplication) -> None:
     app.setApplicationName("Carnet PETR")
     app.setOrganizationName("Région Grand Est")
+    app.setWindowIcon(app_icon())
     QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
     fonts = resources.files("petr_desktop.resources") / "fonts"
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
