@@ -104,13 +104,13 @@ def test_grid_colours_follow_the_statuses(page, demo_db):
     row = next(i for i, r in enumerate(page.grid_model.rows) if r.structure_id == LANGRES)
     model = page.grid_model
     background = model.index(row, 2).data(Qt.ItemDataRole.BackgroundRole).color().name()
-    assert background == STATUS_COLOURS["validated"].lower()
+    assert background == STATUS_COLOURS["validated"][0].lower()
     assert model.index(row, 2).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#ffffff"
     assert model.index(row, 1).data(Qt.ItemDataRole.BackgroundRole).color().name() == \
-        STATUS_COLOURS["reviewed_in_dialogue"].lower()
+        STATUS_COLOURS["reviewed_in_dialogue"][0].lower()
     assert model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) is None
     assert page.legend_labels["validated"].text() == "Validée (pièce pour solde) : 1"
-    assert STATUS_COLOURS["validated"].lower() in page.legend_labels["validated"].styleSheet().lower()
+    assert STATUS_COLOURS["validated"][0].lower() in page.legend_labels["validated"].styleSheet().lower()
 
 
 def test_double_clicks_open_the_dossier_and_the_sheet(qtbot, main_window):

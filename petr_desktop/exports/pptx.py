@@ -12,6 +12,7 @@ from typing import Any
 
 from ..domain.enums import SheetKind, SheetStatus
 from ..domain.values import NNBSP, format_amount, format_date
+from ..reports import sheet_status_colours
 
 KINDS = tuple(k.value for k in SheetKind)
 STATUSES = (*(s.value for s in SheetStatus), "missing")
@@ -224,7 +225,7 @@ def grid(deck: Deck, doc) -> None:
     size = 14 if rows <= 12 else (10 if rows <= 24 else 8)
     for row in table.rows:
         row.height = row_height
-    statuses = layout()["statuses"]
+    statuses = sheet_status_colours()
     for column, header in enumerate(spec["headers"]):
         _cell(deck, table.cell(0, column), header, size, fill="primary", colour="white", bold=True,
               align="left" if column == 0 else "center")
@@ -337,7 +338,7 @@ def sheets_chart(deck: Deck, doc) -> None:
     slide = deck.slide(spec["title"].format(year=doc.year), spec["notes"].format(year=doc.year))
     counts = doc.statuses_by_kind()
     shown = [s for s in STATUSES if any(counts[k].get(s, 0) for k in KINDS)] or ["missing"]
-    statuses = layout()["statuses"]
+    statuses = sheet_status_colours()
     chart = _chart(deck, slide, XL_CHART_TYPE.COLUMN_STACKED, [SheetKind(k).label for k in KINDS],
                    [(status_label(s), [counts[k].get(s, 0) for k in KINDS], statuses[s]["fill"]) for s in shown],
                    "0")

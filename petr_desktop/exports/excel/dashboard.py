@@ -9,6 +9,7 @@ from typing import Any
 
 from ...domain.enums import SheetKind, SheetStatus
 from ...domain.values import format_date
+from ...reports import sheet_status_colours
 from .styles import (border, clean_text, fill, font, number_format, report_data, style_header, style_subtitle,
                      style_title, styles)
 from .tables import FIRST_DATA_ROW, HEADER_ROW, finish_workbook, write_sheets
@@ -37,9 +38,10 @@ def _grid_rows(doc) -> list[SimpleNamespace]:
 
 
 def _colour_cell(cell, status: str) -> None:
-    spec = styles()["statuses"].get(status, styles()["statuses"]["missing"])
+    colours = sheet_status_colours()
+    spec = colours.get(status, colours["missing"])
     cell.fill = fill(spec["fill"])
-    cell.font = font(color=spec["color"], bold=status in ("validated", "archived"))
+    cell.font = font(color=spec["text"], bold=status in ("validated", "archived"))
     cell.border = border("FFFFFF")
 
 

@@ -15,6 +15,7 @@ from ...domain.enums import SheetKind, SheetStatus
 from ...domain.values import NNBSP, format_amount, format_date
 from ...services import documents
 from ...services.documents import MISSING, CommissionDocument
+from ...reports import sheet_status_colours
 from .base import Kit, Meta, amount_k, build, font_names, french, layout, page, styles_data
 
 
@@ -131,7 +132,7 @@ def sheets_chart(doc: CommissionDocument, width: float, height: float) -> Drawin
     """A pie of the year's sheets by status, the counts in the legend."""
     labels = layout("commission")["labels"]
     regular, _bold, size, title_size = _chart_fonts()
-    palette = styles_data()["charts"]["statuses"]
+    palette = {status: "#" + colours["fill"] for status, colours in sheet_status_colours().items()}
     drawing = _drawing(width, height)
     _title(drawing, labels["chart_sheets"].format(year=doc.year), width, height)
     shown = [(status, count) for status, count in doc.sheet_statuses.items() if count]
@@ -148,7 +149,7 @@ def sheets_chart(doc: CommissionDocument, width: float, height: float) -> Drawin
     pie.startAngle = 90
     pie.direction = "clockwise"
     for index, (status, _count) in enumerate(shown):
-        pie.slices[index].fillColor = colors.HexColor(palette.get(status, "#9AA5B1"))
+        pie.slices[index].fillColor = colors.HexColor(palette.get(status, palette[MISSING]))
     if not shown:
         pie.slices[0].fillColor = colors.HexColor(palette[MISSING])
     drawing.add(pie)

@@ -13,8 +13,9 @@ from reportlab.platypus import Flowable, PageBreak
 from ...domain.values import format_amount, format_date
 from ...services import dashboard
 from ...services.dashboard import KINDS, MISSING, YearDashboard
+from ...reports import sheet_status_colours
 from . import commission
-from .base import Kit, Meta, amount_k, build, layout, page, styles_data
+from .base import Kit, Meta, amount_k, build, layout, page
 
 #: Statuses whose grid colour is dark: the label is written in white.
 DARK = {"validated", "archived"}
@@ -29,7 +30,8 @@ def title(doc: YearDashboard) -> str:
 
 
 def _status_colour(status: str) -> colors.Color:
-    return colors.HexColor(styles_data()["charts"]["statuses"].get(status, "#9AA5B1"))
+    colours = sheet_status_colours()
+    return colors.HexColor("#" + colours.get(status, colours["missing"])["fill"])
 
 
 def _ratio(part: int, whole: int) -> str:
@@ -112,7 +114,7 @@ def sheet_grid(doc: YearDashboard, kit: Kit, gap: float = 16) -> Flowable:
 
 def legend(kit: Kit) -> Flowable:
     """The grid's colours with their French labels."""
-    statuses = [*(s for s in styles_data()["charts"]["statuses"] if s != MISSING), MISSING]
+    statuses = [*(s for s in sheet_status_colours() if s != MISSING), MISSING]
     cells = [[commission.status_label(s) for s in statuses]]
     extra: list[tuple] = [("ALIGN", (0, 0), (-1, -1), "CENTER"), ("GRID", (0, 0), (-1, -1), 2, colors.white)]
     for column, status in enumerate(statuses):

@@ -20,14 +20,13 @@ from ..export_menus import build_dashboard_menu
 from ..exporting import Exporter
 from ..icons import icon
 from ..models import SORT_ROLE, RowsModel
+from ...reports import sheet_status_colours
 from ..widgets.tables import make_table, source_row
 from .base import Page
 
 OVERDUE_BRUSH = QBrush(QColor("#b3261e"))
-#: Grid colours of the sheet statuses (the same as the PDF, Excel and PowerPoint exports).
-STATUS_COLOURS = {"draft": "#9AA5B1", "received": "#E0A526", "reviewed_in_dialogue": "#8FB8DE",
-                  "validated": "#1E7B45", "archived": "#6B4C9A", MISSING: "#D9DEE4"}
-DARK_STATUSES = {"validated", "archived"}
+#: Grid colours of the sheet statuses, (background, text): the same as the PDF, Excel and PowerPoint exports.
+STATUS_COLOURS = {status: ("#" + c["fill"], "#" + c["text"]) for status, c in sheet_status_colours().items()}
 SERIES = ("#2F6E9F", "#8FB8DE")
 TAB_KEY = "dashboard/tab"
 YEAR_KEY = "dashboard/year"
@@ -116,9 +115,9 @@ class SheetGridModel(RowsModel[StructureYear]):
             return None
         status = row.sheet_status(KINDS[column - 1])
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(STATUS_COLOURS.get(status, STATUS_COLOURS[MISSING])))
+            return QBrush(QColor(STATUS_COLOURS.get(status, STATUS_COLOURS[MISSING])[0]))
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(QColor("#ffffff" if status in DARK_STATUSES else "#1a1a1a"))
+            return QBrush(QColor(STATUS_COLOURS.get(status, STATUS_COLOURS[MISSING])[1]))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -351,9 +350,8 @@ class DashboardPage(Page):
         self.grid_view.setToolTip("Double-cliquez sur une fiche pour l'ouvrir, sur un nom pour ouvrir le dossier")
         self.legend = QHBoxLayout()
         self.legend_labels: dict[str, QLabel] = {}
-        for status, colour in STATUS_COLOURS.items():
+        for status, (colour, text) in STATUS_COLOURS.items():
             label = QLabel(status_label(status), widget)
-            text = "#ffffff" if status in DARK_STATUSES else "#1a1a1a"
             label.setStyleSheet(f"background: {colour}; color: {text}; padding: 3px 8px; border-radius: 3px;")
             self.legend_labels[status] = label
             self.legend.addWidget(label)
@@ -445,7 +443,7 @@ class DashboardPage(Page):
         self.sheets_chart.set_data(f"Fiches évaluatives {data.year} par statut ({data.sheets_expected} attendues)",
                                    [status_label(s) for s in shown],
                                    [Series("Fiches", "#2f6e9f", tuple(counts.get(s, 0) for s in shown))],
-                                   [STATUS_COLOURS[s] for s in shown])
+                                   [STATUS_COLOURS[s][0] for s in shown])
         self.money_chart.set_data(f"Montants {data.year} votés et versés par structure (k€)", names,
                                   [Series("Voté", SERIES[0], tuple(r.voted_cents / 100_000 for r in data.rows)),
                                    Series("Versé", SERIES[1], tuple(r.paid_cents / 100_000 for r in data.rows))],

@@ -26,6 +26,7 @@ from ...services.dossier import Dossier, Identity, OpenAction, SheetCell, Timeli
 from ...services.errors import ServiceError
 from ...services.structures import ContactRow
 from ...storage.errors import StorageError
+from .. import palette
 from ..autosave import Autosaver
 from ..export_menus import build_structure_menu
 from ..exporting import Exporter
@@ -36,12 +37,9 @@ from ..models import RowsModel
 from ..widgets.tables import make_table
 
 WARM = "#fff4d6"
-OVERDUE_BRUSH = QBrush(QColor("#b3261e"))
-BELOW_TARGET_BRUSH = QBrush(QColor("#b3261e"))
-REACHED_BRUSH = QBrush(QColor("#1b6e2e"))
-SHEET_BRUSHES = {SheetStatus.DRAFT: QBrush(QColor("#eeeeee")), SheetStatus.RECEIVED: QBrush(QColor("#e3eefb")),
-                 SheetStatus.REVIEWED_IN_DIALOGUE: QBrush(QColor("#ede4f7")),
-                 SheetStatus.VALIDATED: QBrush(QColor("#dff1dc")), SheetStatus.ARCHIVED: QBrush(QColor("#e6e6e6"))}
+OVERDUE_BRUSH = BELOW_TARGET_BRUSH = QBrush(QColor(palette.ERROR))
+REACHED_BRUSH = QBrush(QColor(palette.SUCCESS))
+SHEET_BRUSHES = palette.brushes(palette.SHEET_TINTS)
 DASH = "—"
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter

@@ -20,6 +20,7 @@ from ...domain.values import format_amount, format_date, format_date_short
 from ...services import instruction, money
 from ...services.instruction import ApplicationDetail, ApplicationRow
 from ...services.money import AgreementMoney, LineMoney, PaymentView
+from .. import palette
 from ..exporting import Exporter
 from ..icons import icon
 from ..models import SORT_ROLE, RowsModel
@@ -27,18 +28,10 @@ from ..widgets.tables import make_table, select_source_row, source_row
 from .base import Page
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-ERROR_COLOR = "#b3261e"
+ERROR_COLOR = palette.ERROR
 HINT_STYLE = "color: #555555;"
-STATUS_BRUSHES = {
-    ApplicationStatus.RECEIVED: QBrush(QColor("#eeeeee")),
-    ApplicationStatus.COMPLETE: QBrush(QColor("#e3eefb")),
-    ApplicationStatus.INSTRUCTED: QBrush(QColor("#fff4d6")),
-    ApplicationStatus.PRESENTED: QBrush(QColor("#ede4f7")),
-    ApplicationStatus.VOTED: QBrush(QColor("#dff1dc")),
-    ApplicationStatus.REJECTED: QBrush(QColor("#f8dcdc")),
-}
-PAYMENT_BRUSHES = {PaymentStatus.PLANNED: None, PaymentStatus.REQUESTED: QBrush(QColor("#fff4d6")),
-                   PaymentStatus.PAID: QBrush(QColor("#dff1dc"))}
+STATUS_BRUSHES = palette.brushes(palette.APPLICATION_TINTS)
+PAYMENT_BRUSHES = palette.brushes(palette.PAYMENT_TINTS)
 #: Forward buttons; a back step reads « Revenir à « … » ».
 MOVE_LABELS = {ApplicationStatus.COMPLETE: "Déclarer le dossier complet",
                ApplicationStatus.INSTRUCTED: "Marquer instruite",

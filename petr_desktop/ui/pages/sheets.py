@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
                                QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -14,6 +13,7 @@ from ...services.errors import ServiceError
 from ...services.sheets import SheetBundle, SheetRow
 from ...services.structures import list_structures
 from ...storage.errors import StorageError
+from .. import palette
 from ..icons import icon
 from ..models import RowsModel
 from ..export_menus import build_sheet_menu
@@ -22,13 +22,7 @@ from ..widgets.sheet_form import SheetEditor
 from ..widgets.tables import make_table, select_source_row, source_row
 from .base import Page
 
-STATUS_BRUSHES = {
-    SheetStatus.DRAFT: QBrush(QColor("#f2f2f2")),
-    SheetStatus.RECEIVED: QBrush(QColor("#e3eefb")),
-    SheetStatus.REVIEWED_IN_DIALOGUE: QBrush(QColor("#fff4d6")),
-    SheetStatus.VALIDATED: QBrush(QColor("#e3f4e1")),
-    SheetStatus.ARCHIVED: QBrush(QColor("#e0e0e0")),
-}
+STATUS_BRUSHES = palette.brushes(palette.SHEET_TINTS)
 LAST_SHEET_KEY = "sheets/last_sheet"
 LIST_SHOWN_KEY = "sheets/list_shown"
 
