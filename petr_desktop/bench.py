@@ -40,11 +40,12 @@ running.app.processEvents()
 print(time.time(), flush=True)   # first paint done: the window is interactive
 os._exit(0)                       # do not wait for the deferred work (daily backup, PDF library)
 """
-#: The floor: a bare PySide6 window to its first paint.
+#: The floor: a bare PySide6 window to its first paint ({imports}: the stack's imports too).
 BARE_SNIPPET = """
 import os, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication, QMainWindow
+{imports}
 app = QApplication(["bench"])
 window = QMainWindow()
 window.show()
@@ -148,7 +149,9 @@ def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     bare_python = process_ms([python, "-c", "pass"], runs)
     put("python_startup", bare_python)
     put("start", process_ms([python, "-c", APP_SNIPPET, db_path], runs, True),
-        process_ms([python, "-c", BARE_SNIPPET], runs, True))
+        process_ms([python, "-c", BARE_SNIPPET.format(imports="")], runs, True))
+    # What the chosen stack costs before any of our code: Qt window + SQLModel/SQLAlchemy imported.
+    put("start_stack_floor", process_ms([python, "-c", BARE_SNIPPET.format(imports="import sqlmodel")], runs, True))
     put("dossier", median_ms(lambda i: dossier.load(db, structures[i % len(structures)]), runs * 3))
     raw = sqlite3.connect(db_path)
     raw_search = median_ms(lambda _i: raw.execute(

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from ..domain.enums import LegalForm
 from ..domain.ids import singleton_id
 from ..domain.models import RegionalOffice, Structure
+from ..storage.database import raw_connection
 from .records import insert
 from .uow import transactional
 
@@ -76,10 +77,13 @@ def match_office(offices: list[dict[str, Any]], text: str) -> str | None:
 def load_reference(session: Session) -> int:
     """Insert the missing reference rows. Returns the number of rows created."""
     data = read_reference()
+    # One plain query instead of 42 ORM lookups: at start-up this runs on the GUI thread.
+    existing = {row[0] for row in raw_connection(session).execute(
+        f"SELECT id FROM {RegionalOffice.__tablename__} UNION ALL SELECT id FROM {Structure.__tablename__}")}
     created = 0
     for office in data["maisons_de_region"]:
         oid = office_id(office["nom"])
-        if session.get(RegionalOffice, oid) is None:
+        if oid not in existing:
             flags = ["name"] if office["confiance"].startswith("inferred") else []
             insert(session, RegionalOffice, pk=oid, created_at=REFERENCE_CREATED_AT, name=office["nom"],
                    sites=", ".join(s.rstrip("?") for s in office["sites"]),
@@ -88,7 +92,7 @@ def load_reference(session: Session) -> int:
             created += 1
     for raw in data["structures"]:
         sid = structure_id(raw["nom"])
-        if session.get(Structure, sid) is not None:
+        if sid in existing:
             continue
         conf = raw["confiance"]
         flags = [field for field, key, text in (
