@@ -85,3 +85,25 @@ def restrict(path: Path, mode: int = 0o600) -> None:
             os.chmod(path, mode)
         except OSError:
             pass
+
+
+#: A temporary file older than this was left by a killed or crashed writer (a live one is seconds old).
+STALE_AFTER_S = 600
+
+
+def remove_stale(folder: Path, pattern: str, older_than: float = STALE_AFTER_S) -> list[Path]:
+    """Delete the files of ``folder`` matching ``pattern`` not modified for ``older_than`` seconds:
+    the temporaries of a writer that was killed before its rename. A younger one may belong to a
+    writer still at work (another export of the same file), so it is left alone."""
+    import time
+
+    removed = []
+    limit = time.time() - older_than
+    for path in Path(folder).glob(pattern):
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+    return removed

@@ -433,3 +433,25 @@ def test_settings_page_changes_the_number_kept(db, make_window):
     assert backups.keep_per_kind() == 5
     page.activate()
     assert spin.value() == 5 and page.backups.message.text() == ""
+
+
+def test_next_backup_removes_what_a_killed_backup_left(db, tmp_path):
+    """A backup killed before its rename leaves ``….sqlite.tmp`` (and its journal): never listed,
+    and removed by a later backup once it is clearly abandoned."""
+    import os
+    import time
+
+    folder = tmp_path / "kept"
+    stale = folder / "carnet-petr-2026-11-01_10-00-00-quotidienne.sqlite.tmp"
+    journal = stale.with_name(stale.name + "-journal")
+    fresh = folder / "carnet-petr-2026-11-29_10-00-00-manuelle.sqlite.tmp"       # a backup being written
+    folder.mkdir()
+    for path in (stale, journal, fresh):
+        path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    an_hour_ago = time.time() - 3600
+    for path in (stale, journal):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert backups.list_backups(folder) == []
+    backup_to_folder(db.path, folder, "manuelle", keep=10)
+    assert not stale.exists() and not journal.exists() and fresh.exists()
+    assert [b.kind for b in backups.list_backups(folder)] == ["manuelle"]

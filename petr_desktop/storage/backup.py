@@ -13,6 +13,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from ..paths import remove_stale
 from ..sync import identity
 from .local_settings import backups_keep
 NAME = re.compile(r"^carnet-petr-(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:\.(\d+))?-(.+)\.sqlite$")
@@ -95,6 +96,7 @@ def backup_to_folder(source: Path, folder: Path, reason: str, keep: int | None =
     counter = max(same_second) + 1 if same_second else 0    # names sort in the order they were made
     written = backup_file(source, folder / timestamped_name(reason, now, counter))
     prune(folder, kind_of(reason), keep)
+    remove_stale(folder, "carnet-petr-*.sqlite.tmp*")            # what a killed backup left
     return written
 
 
