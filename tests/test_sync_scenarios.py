@@ -529,3 +529,46 @@ def test_ops_from_an_older_schema_are_upcast():
            {"tbl": "aid_application", "field": "notes", "value": '"under_review"', "op_id": "y"}]
     assert [op["value"] for op in upcast_ops(old, "0004")] == ['"complete"', '"under_review"']
     assert upcast_ops(old, "0005") == old
+
+
+def test_import_backs_up_the_state_from_before_it(pair, tmp_path):
+    """The backup is copied while the import applies its ops: it must hold the state before."""
+    a, b = pair
+    records.update(b.db, Minutes, IDS["minutes"], summary="Avant l'import")
+    records.update(a.db, Decision, IDS["decision"], text="Décision venue du portable")
+    path = a.export()
+    report = b.receive(path)
+    assert report.status == "imported" and report.backup
+    saved = open_database(shutil.copy(report.backup, tmp_path / "avant.sqlite"))
+    try:
+        assert records.get(saved, Decision, IDS["decision"]).text == "Valider la trajectoire"
+        assert records.get(saved, Minutes, IDS["minutes"]).summary == "Avant l'import"
+    finally:
+        saved.close()
+    assert records.get(b.db, Decision, IDS["decision"]).text == "Décision venue du portable"
+    backups_before = sorted((b.folder / "backups").iterdir())
+    assert b.receive(path).status == "duplicate"
+    assert sorted((b.folder / "backups").iterdir()) == backups_before        # a duplicate needs no backup
+
+
+def test_failed_backup_imports_nothing_and_keeps_the_file_out_of_quarantine(pair, monkeypatch):
+    import errno
+
+    from petr_desktop.storage import backup as storage_backup
+
+    a, b = pair
+    records.update(a.db, Decision, IDS["decision"], text="Décision venue du portable")
+    path = a.export()
+    before = dumps(b.state())
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage_backup, "backup_to_folder", full_disk)
+    with pytest.raises(sync.BackupFailed, match="la sauvegarde avant l'import n'a pas pu être écrite .*"
+                                                "rien n'a été importé"):
+        b.receive(path)
+    assert dumps(b.state()) == before
+    assert not list((b.folder / "sync").glob("quarantine/*"))            # the file is not to blame
+    monkeypatch.undo()
+    assert b.receive(path).status == "imported"

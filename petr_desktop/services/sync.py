@@ -11,6 +11,7 @@ import base64
 import json
 import logging
 import shutil
+import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +24,7 @@ from .. import __version__
 from ..domain.ids import new_id, now_iso
 from ..domain.models import MODEL_BY_TABLE
 from ..domain.values import format_date
-from ..storage.backup import backup_to_folder
+from ..storage.backup import BackupInBackground
 from ..storage.database import Database, raw_connection
 from ..storage.migrations import known_revisions
 from ..sync import container, exchange, hlc, upcast
@@ -395,7 +396,7 @@ def import_file(db: Database, path: Path, passphrase: str | None = None,
         raise ServiceError(describe_os_error(exc)) from exc
     try:
         report = _import_local_copy(db, local, source.name, passphrase, confirm_mass_delete, progress)
-    except (container.PassphraseNeeded, ImportCancelled):
+    except (container.PassphraseNeeded, ImportCancelled, BackupFailed):
         local.unlink(missing_ok=True)
         raise
     except (container.ContainerError, exchange.SyncDataError, ServiceError) as exc:
@@ -431,6 +432,11 @@ def _log_refusal(session: Session, name: str, error: str) -> None:
               {"status": "refused", "file_name": name, "error": error})
 
 
+class BackupFailed(ServiceError):
+    """The backup before the import could not be written (a full disk…): nothing was imported,
+    and the file is not to blame (it stays out of quarantine)."""
+
+
 def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: str | None,
                        confirm_mass_delete: Callable[[dict[str, int]], bool] | None,
                        progress: ProgressFn) -> ImportReport:
@@ -457,21 +463,48 @@ def _import_local_copy(db: Database, local: Path, shown_name: str, passphrase: s
         if not already:
             already = not (set(op["op_id"] for op in package.ops)
                            - exchange.existing_op_ids(raw_connection(session), [op["op_id"] for op in package.ops]))
-    if not already:
-        progress(2, 5, "Sauvegarde de la base avant l'import")
-        report.backup = str(backup_to_folder(db.path, db.path.parent / "backups", "avant-import"))
+    if already:
+        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=True, progress=progress,
+               before_commit=lambda: None)
+        return report
+    # The backup of the state before the import is copied while the ops are applied; the import
+    # commits only once the backup is complete (at large scale the copy is most of the time: a
+    # 0.5 GB database takes seconds to copy). Nothing applied after all: the backup is deleted.
+    progress(2, 5, "Sauvegarde de la base avant l'import")
+    backup = BackupInBackground(db.path, db.path.parent / "backups", "avant-import")
+    try:
+        _apply_new(db, package, batches, report, confirm_mass_delete, progress, backup)
+    except BaseException:
+        backup.discard()
+        raise
+    return report
+
+
+def _apply_new(db: Database, package, batches: dict[str, dict], report: ImportReport,
+               confirm_mass_delete: Callable[[dict[str, int]], bool] | None, progress: ProgressFn,
+               backup: BackupInBackground) -> None:
     progress(3, 5, f"Application de {len(package.ops)} modifications")
     _store_blobs(db, package.blobs)
+
+    def wait_for_backup() -> None:
+        try:
+            report.backup = str(backup.wait())
+        except (OSError, sqlite3.Error) as exc:
+            reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+            raise BackupFailed(f"la sauvegarde avant l'import n'a pas pu être écrite ({reason}) : "
+                               "rien n'a été importé") from exc
+
     try:
-        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=bool(already), progress=progress)
+        _apply(db, package, batches, report, accept_mass_delete=False, duplicate=False, progress=progress,
+               before_commit=wait_for_backup)
     except MassDeletion as mass:
         # Asked outside the write transaction (the database stays free while the user thinks).
         if not (confirm_mass_delete and confirm_mass_delete(mass.counts)):
             raise ImportCancelled("import annulé : il supprimait beaucoup de lignes "
                                   f"({', '.join(f'{k} : {v}' for k, v in mass.counts.items())}) ; "
                                   "rien n'a changé") from None
-        _apply(db, package, batches, report, accept_mass_delete=True, duplicate=bool(already), progress=progress)
-    return report
+        _apply(db, package, batches, report, accept_mass_delete=True, duplicate=False, progress=progress,
+               before_commit=wait_for_backup)
 
 
 def _store_blobs(db: Database, blobs: dict[str, bytes]) -> None:
@@ -495,7 +528,8 @@ class MassDeletion(Exception):
 
 @transactional
 def _apply(session: Session, package, batches: dict[str, dict], report: ImportReport,
-           accept_mass_delete: bool, duplicate: bool, progress: ProgressFn) -> None:
+           accept_mass_delete: bool, duplicate: bool, progress: ProgressFn,
+           before_commit: Callable[[], None]) -> None:
     conn = raw_connection(session)
     manifest = package.manifest
     if duplicate:
@@ -518,6 +552,7 @@ def _apply(session: Session, package, batches: dict[str, dict], report: ImportRe
                   str(sender.get("replica_id", "")), now_iso(), sender["key_id"]))
     _log_file(conn, report.file_id, "in", report.status, report.sender, sender["key_id"], report.file_name,
               len(package.ops), asdict(report))
+    before_commit()
     progress(4, 5, "Enregistrement")              # last chance to cancel: the commit follows
 
 

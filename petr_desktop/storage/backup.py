@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -106,3 +107,40 @@ def _restrict(path: Path) -> None:
         os.chmod(path, 0o600)
     except OSError:
         pass
+
+
+class BackupInBackground:
+    """``backup_to_folder`` on another thread, while the caller goes on (SQLite copies the pages
+    without holding Python's lock, so the copy and the caller's work overlap).
+
+    The copy reads one snapshot, taken when it starts: started before a write transaction, it
+    holds the state from before that transaction as long as the caller ``wait()``\\ s for it
+    before committing.
+    """
+
+    def __init__(self, source: Path, folder: Path, reason: str) -> None:
+        self._path: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(source, folder, reason), name="backup", daemon=True)
+        self._thread.start()
+
+    def _run(self, source: Path, folder: Path, reason: str) -> None:
+        try:
+            self._path = backup_to_folder(source, folder, reason)
+        except BaseException as exc:        # handed to wait()
+            self._error = exc
+
+    def wait(self) -> Path:
+        """The backup's path once written; its error if it failed."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._path is not None
+        return self._path
+
+    def discard(self) -> None:
+        """Not needed after all (nothing was applied): wait for it, then delete it."""
+        try:
+            self.wait().unlink(missing_ok=True)
+        except (OSError, sqlite3.Error):
+            pass
