@@ -13,6 +13,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -124,15 +125,27 @@ def _grow(db) -> None:
 
 
 def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
+    folder = Path(tempfile.mkdtemp(prefix="petr-bench-"))
+    os.environ["PETR_DESKTOP_HOME"] = str(folder / "home")
+    try:
+        return _measure_in(folder, scale, runs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure_in(folder: Path, scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     from .domain.models import AgendaItem, Minutes
     from .exports.excel import commission_xlsx
     from .exports.pdf import commission_pdf, dossier_pdf, minutes_pdf
     from .services import dossier, records, search
     from .services.structures import list_structures
+    from .storage.migrations import open_database
 
-    folder = Path(tempfile.mkdtemp(prefix="petr-bench-"))
-    os.environ["PETR_DESKTOP_HOME"] = str(folder / "home")
-    db = build(folder, scale)
+    # The synthetic history is written by a child process: the peak memory measured here is the
+    # app's (its reads, exports and sync), not the generator's.
+    subprocess.run([sys.executable, "-m", "petr_desktop.bench", "--prepare", str(folder), "--scale", scale],
+                   check=True)
+    db = open_database(folder / "bench.sqlite")
     structures = [s.id for s in list_structures(db)]
     all_minutes = records.list_rows(db, Minutes)
     editable = next(m for m in all_minutes if m.status != "signed")
@@ -167,6 +180,7 @@ def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     put("commission_pdf", median_ms(lambda _i: commission_pdf(db, year), max(1, runs // 2)))
     put("commission_xlsx", median_ms(lambda _i: commission_xlsx(db, year), max(1, runs // 2)))
     _measure_sync(db, folder, runs, put)
+    db.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["rss_mb"] = {"ms": None, "mb": round(rss_mb, 1), "target_mb": TARGETS["rss_mb"]}
     results["data"] = {"scale": scale, "minutes": len(all_minutes), "structures": len(structures),
@@ -174,11 +188,18 @@ def measure(scale: str, runs: int) -> dict[str, dict[str, float | None]]:
     return results
 
 
-def _measure_sync(db, folder: Path, runs: int, put: Callable[..., None]) -> None:
-    """Export of 10,000 new ops for a peer, and their import (backup included, and apart)."""
+def prepare(folder: Path, scale: str) -> None:
+    """The child process's work: the history, then a peer (« Bureau ») that has all of it and
+    10,000 ops it has not seen yet."""
+    db = build(folder, scale)
+    _prepare_sync(db, folder)
+    db.close()
+
+
+def _prepare_sync(db, folder: Path) -> None:
     from .domain.models import Minutes
     from .services import minutes, records, sync
-    from .storage.backup import backup_file, backup_to_folder
+    from .storage.backup import backup_file
     from .storage.database import raw_connection
     from .storage.migrations import open_database
 
@@ -195,6 +216,15 @@ def _measure_sync(db, folder: Path, runs: int, put: Callable[..., None]) -> None
     with db.unit_of_work() as session:
         for n in range(-(-SYNC_OPS // 7)):                              # a decision is 7 ops
             minutes.add_decision(session, target.id, f"Décision {n} : poursuivre la démarche engagée")
+
+
+def _measure_sync(db, folder: Path, runs: int, put: Callable[..., None]) -> None:
+    """Export of 10,000 new ops for a peer, and their import (backup included, and apart)."""
+    from .services import sync
+    from .storage.backup import backup_file, backup_to_folder
+    from .storage.migrations import open_database
+
+    peer_path = folder / "peer" / "peer.sqlite"
     files = [folder / f"sync-{i}.petrsync" for i in range(runs)]
     put("sync_export", median_ms(lambda i: sync.export(db, files[i], for_peer="Bureau"), runs))
     put("sync_backup", median_ms(lambda i: backup_to_folder(peer_path, folder / "bench-backups", f"b{i}"),
@@ -224,7 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="sortie JSON")
     parser.add_argument("--scale", choices=("small", "large"), default="small")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)      # the child that builds the data
     args = parser.parse_args(argv)
+    if args.prepare:
+        prepare(args.prepare, args.scale)
+        return 0
     results = measure(args.scale, args.runs)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))

@@ -138,3 +138,19 @@ def test_every_page_renders(main_window, entry, tmp_path):
     page = main_window.show_page(entry.load())
     assert main_window.stack.currentWidget() is page
     assert main_window.grab().save(str(tmp_path / f"{entry.class_name}.png"))
+
+
+def test_at_start_up_the_first_page_reads_once_the_window_has_painted(db, make_context, qtbot, monkeypatch):
+    """Its reads run on a worker: started before the first paint, they would slow the paint down."""
+    from petr_desktop.ui.pages.dashboard import DashboardPage
+
+    activated = []
+    monkeypatch.setattr(DashboardPage, "activate", lambda page: activated.append(page))
+    window = MainWindow(make_context(db), activate_after_paint=True)
+    qtbot.addWidget(window)
+    assert activated == []
+    window.show()
+    qtbot.waitUntil(lambda: activated == [window.page(DashboardPage)], timeout=2000)
+    window.show_page(StructuresPage)
+    window.show_page(DashboardPage)
+    assert len(activated) == 2                                   # later visits activate at once

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile
+from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from . import startup
 from .errors import install_excepthook
+
+DEFERRED_WORK_DELAY_MS = 3000
 
 
 @dataclass
@@ -42,9 +44,13 @@ def start_gui(db_path: Path, home: Path, argv: list[str], settings_path: Path | 
     from .main_window import MainWindow
 
     context = AppContext(db, make_settings(settings_path or home / "settings.ini"), TaskRunner(app), Bus(app))
-    window = MainWindow(context)
+    window = MainWindow(context, activate_after_paint=True)
     window.show()
-    context.tasks.run(lambda: _deferred_work(db), lambda _result: None, lambda _error: None)
+    # Once the window is on screen and its first page has loaded: a worker busy with Python
+    # while the window paints would make every paint wait for the interpreter lock.
+    QTimer.singleShot(DEFERRED_WORK_DELAY_MS, lambda: context.tasks.run(lambda: _deferred_work(db),
+                                                                          lambda _result: None,
+                                                                          lambda _error: None))
     return Running(app, window, lock)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QToolBar, QToolButton, QWidget)
@@ -57,9 +57,14 @@ def _entry(page: type[Page] | str) -> PageEntry:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, activate_after_paint: bool = False) -> None:
+        """``activate_after_paint``: the first page starts reading its data once the window has
+        painted, not before (a worker running Python while the window paints makes the paint
+        wait for the interpreter lock: 0.15 s at start-up)."""
         super().__init__()
         self.context = context
+        self._activate_after_paint = activate_after_paint
+        self._waiting_page: Page | None = None
         self.setWindowTitle("Carnet PETR — Ingénierie territoriale des Pays/PETR")
         self.setObjectName("main_window")
         self.resize(1280, 800)
@@ -177,8 +182,23 @@ class MainWindow(QMainWindow):
             return
         page = self.page(PAGES[row].class_name)
         self.stack.setCurrentWidget(page)
-        page.activate()
+        if self._activate_after_paint:
+            self._waiting_page = page
+        else:
+            page.activate()
         self.refresh_sync_badge()
+
+    def event(self, event) -> bool:  # noqa: D401
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and self._activate_after_paint:
+            self._activate_after_paint = False       # painting now: its children follow, then the page reads
+            QTimer.singleShot(0, self._activate_waiting_page)
+        return handled
+
+    def _activate_waiting_page(self) -> None:
+        page, self._waiting_page = self._waiting_page, None
+        if page is not None:
+            page.activate()
 
     def open_shortcuts(self) -> None:
         from .dialogs.shortcuts import ShortcutsDialog
