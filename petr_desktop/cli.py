@@ -491,7 +491,7 @@ def _confirm_deletions(assume_yes: bool):
 def _french_time(iso: str | None, never: str = "jamais") -> str:
     from datetime import datetime
 
-    from .exports.signing import format_datetime_fr
+    from .domain.values import format_datetime_fr
 
     return format_datetime_fr(datetime.fromisoformat(iso)) if iso else never
 

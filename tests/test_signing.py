@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from petr_desktop.domain.values import format_datetime_fr
 from petr_desktop.exports import signing
 from petr_desktop.services import meetings, minutes, profile, records, signatures
 from petr_desktop.services.reference import structure_id
@@ -225,9 +226,9 @@ def test_visible_visa_block_reads_in_french(p12, tmp_path):
 
 
 def test_dates_are_french_local_time():
-    assert signing.format_datetime_fr(VISA_AT) == "28 novembre 2026 à 14:32"
-    assert signing.format_datetime_fr(datetime(2026, 7, 1, 7, 5, tzinfo=UTC)) == "1er juillet 2026 à 09:05"
-    assert signing.format_datetime_fr(datetime(2026, 7, 1, 7, 5)) == "1er juillet 2026 à 07:05"   # naive: local
+    assert format_datetime_fr(VISA_AT) == "28 novembre 2026 à 14:32"
+    assert format_datetime_fr(datetime(2026, 7, 1, 7, 5, tzinfo=UTC)) == "1er juillet 2026 à 09:05"
+    assert format_datetime_fr(datetime(2026, 7, 1, 7, 5)) == "1er juillet 2026 à 07:05"   # naive: local
     assert signing.visa_text("Isabelle Kuntz", "", VISA_AT) == "Visé par Isabelle Kuntz, le 28 novembre 2026 à 14:32"
 
 
@@ -421,7 +422,7 @@ def test_document_matches_its_record(p12, tmp_path, signed_record, db):
     signed = signing.sign_pdf(sample_pdf(f"minutes:{minutes_id}", sign_off.content_sha256), "Isabelle Kuntz",
                               "Chargée de mission", VISA_AT, p12, PASSPHRASE)
     report = signatures.verify_file(db, write(tmp_path, signed))
-    when = signing.format_datetime_fr(report.verification.signing_time)
+    when = format_datetime_fr(report.verification.signing_time)
     assert report.ok and report.matches_database
     assert report.lines[:2] == ["Signature intacte.", f"Signé par Isabelle Kuntz le {when}."]
     assert "Le document correspond au relevé enregistré dans la base." in report.lines
@@ -520,7 +521,7 @@ def test_signing_modules_stay_out_of_start_up():
 def test_signed_minutes_pdf_from_the_pdf_export(db, signed_record, tmp_path, capsys):
     """End to end with ``exports.pdf.minutes_pdf``: visa only, then the personal certificate."""
     minutes_id, sign_off = signed_record
-    visa_time = signing.format_datetime_fr(datetime.fromisoformat(sign_off.signed_at.replace("Z", "+00:00")))
+    visa_time = format_datetime_fr(datetime.fromisoformat(sign_off.signed_at.replace("Z", "+00:00")))
 
     visa_only = signatures.signed_minutes_pdf(db, minutes_id)
     report = signatures.verify_file(db, write(tmp_path, visa_only, "visa.pdf"))

@@ -6,7 +6,7 @@ thousands, a no-break space (U+00A0) precedes « € », a comma separates decim
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -85,3 +85,25 @@ def as_date(value: date | str | None) -> date | None:
     if isinstance(value, date):
         return value
     return parse_date(value)
+
+
+#: The Région's time zone: dates and times shown to the user are French local time.
+TIME_ZONE = "Europe/Paris"
+
+
+def local_time(moment: datetime) -> datetime:
+    """``moment`` in French local time (naive values are taken as already local)."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(TIME_ZONE))
+    except Exception:          # no time-zone database on this system: the computer's own zone
+        return moment.astimezone()
+
+
+def format_datetime_fr(moment: datetime) -> str:
+    """« 28 novembre 2026 à 14:32 » (French local time)."""
+    local = local_time(moment)
+    return f"{format_date(local.date())} à {local:%H:%M}"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
-from ..domain.values import format_date
+from ..domain.values import format_date, format_datetime_fr
 
 log = logging.getLogger(__name__)
 _QUIET_LOCK = threading.Lock()
@@ -43,7 +43,6 @@ PERSONAL_UNIT = "Carnet PETR (certificat personnel)"
 SEAL_UNIT = "Carnet PETR (scellé d'intégrité)"
 SEAL_NAME = "Scellé d'intégrité Carnet PETR"
 CERTIFICATE_YEARS = 5
-TIME_ZONE = "Europe/Paris"
 _FONT, _BOLD = "PetrVisa", "PetrVisa-Bold"
 _PAD, _CAPTION_SPACE = 7, 12
 _INNER = VISA_WIDTH - 2 * _PAD
@@ -91,24 +90,6 @@ class PdfVerification:
 
 
 # --- dates ---------------------------------------------------------------------------------------
-
-def local_time(moment: datetime) -> datetime:
-    """``moment`` in French local time (naive values are taken as already local)."""
-    if moment.tzinfo is None:
-        return moment
-    try:
-        from zoneinfo import ZoneInfo
-
-        return moment.astimezone(ZoneInfo(TIME_ZONE))
-    except Exception:          # no time-zone database on this system: the computer's own zone
-        return moment.astimezone()
-
-
-def format_datetime_fr(moment: datetime) -> str:
-    """« 28 novembre 2026 à 14:32 » (French local time)."""
-    local = local_time(moment)
-    return f"{format_date(local.date())} à {local:%H:%M}"
-
 
 def visa_text(signer_name: str, signer_role: str, signed_at: datetime) -> str:
     """« Visé par Isabelle Kuntz, Chargée de mission, le 28 novembre 2026 à 14:32 »."""

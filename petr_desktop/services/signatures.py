@@ -19,6 +19,7 @@ from ..paths import restrict
 from ..domain.canonical import content_sha256
 from ..domain.enums import MinutesStatus
 from ..domain.models import Minutes, SignOff
+from ..domain.values import format_datetime_fr
 from ..exports import signing
 from ..exports.files import atomic_write_bytes
 from .errors import ServiceError, describe_os_error
@@ -215,7 +216,7 @@ def _database_check(session: Session, verification: signing.PdfVerification) -> 
     last = offs[-1]
     lines = [f"Validation enregistrée dans la base : {last.signer_name}"
              + (f", {last.signer_role}" if last.signer_role else "")
-             + f", le {signing.format_datetime_fr(_parse_time(last.signed_at))}."]
+             + f", le {format_datetime_fr(_parse_time(last.signed_at))}."]
     if verification.petr_sha256 != last.content_sha256:
         return False, lines + ["ATTENTION : le contenu ne correspond plus au relevé enregistré dans la base "
                                "(empreintes différentes)."]
@@ -253,7 +254,7 @@ def verify_file(db, path: Path, home: Path | None = None) -> VerifyReport:
         if verification.signer_name:
             when = verification.signing_time
             lines.append(f"Signé par {verification.signer_name}"
-                         + (f" le {signing.format_datetime_fr(when)}" if when else "") + ".")
+                         + (f" le {format_datetime_fr(when)}" if when else "") + ".")
         if verification.intact:
             lines.append("Certificat reconnu par cet ordinateur." if verification.trusted else
                          "Certificat non reconnu par une autorité de confiance (certificat personnel, par "
@@ -263,7 +264,7 @@ def verify_file(db, path: Path, home: Path | None = None) -> VerifyReport:
         if verification.intact:
             when = verification.signing_time
             lines.append("Scellé d'intégrité intact : le fichier n'a pas changé depuis son édition"
-                         + (f" le {signing.format_datetime_fr(when)}" if when else "") + ".")
+                         + (f" le {format_datetime_fr(when)}" if when else "") + ".")
         else:
             problems.append(f"ATTENTION : {verification.problem}.")
     else:

@@ -18,8 +18,7 @@ from sqlmodel import Session
 from ..domain.enums import AmendmentStatus, SheetKind
 from ..domain.ids import now_iso
 from ..domain.models import MODEL_BY_TABLE, Amendment
-from ..domain.values import format_date
-from ..exports.signing import format_datetime_fr
+from ..domain.values import format_date, format_datetime_fr
 from ..storage.database import raw_connection
 from ..sync import capture, freeze, hlc
 from ..sync.materialize import BatchCache, row_ops

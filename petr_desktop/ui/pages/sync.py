@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFrame, QGridLay
                                QLabel, QMessageBox, QPlainTextEdit, QPushButton, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from ...exports.signing import format_datetime_fr
+from ...domain.values import format_datetime_fr
 from ...services import sync, sync_review
 from ...services.errors import ServiceError, describe_os_error
 from ...services.sync_review import ConflictView, Overwrite, Proposal
