@@ -24,12 +24,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..domain.enums import MeetingKind, MeetingStatus, MinutesStatus, OrganisationKind, PlaceKind
-from ..domain.ids import now_iso
 from ..domain.models import Attendance, Meeting, Minutes, Person, RegionalOffice, Structure, TeamMember
 from ..domain.values import MONTHS, format_date
 from . import meetings as meeting_service
 from .errors import InvalidValueError
-from .records import apply_changes, insert, load
+from .records import insert, load, replace_children
 from .structures import sort_key
 from .uow import reading, transactional
 
@@ -107,22 +106,11 @@ def set_team(session: Session, structure_id: str, members: Iterable[TeamMemberDr
                 raise InvalidValueError(f"« {member.full_name.strip()} » figure deux fois dans l'équipe")
             seen.add(member.person_id)
     existing = {m.id: m for m in _live(session, TeamMember, structure_id=structure_id)}
-    kept: set[str] = set()
-    for position, member in enumerate(members, start=1):
-        values = {"full_name": member.full_name.strip(), "role": member.role.strip(),
-                  "organisation": member.organisation.strip(), "person_id": member.person_id, "position": position}
-        row = existing.get(member.member_id or "")
-        if row is None:
-            insert(session, TeamMember, structure_id=structure_id, **values)
-        else:
-            kept.add(row.id)
-            apply_changes(session, row, values)
-    for member_id, row in existing.items():
-        if member_id not in kept:
-            row.deleted = True
-            row.updated_at = now_iso()
-            session.add(row)
-    session.flush()
+    replace_children(session, TeamMember, existing, [
+        (member.member_id, {"full_name": member.full_name.strip(), "role": member.role.strip(),
+                            "organisation": member.organisation.strip(), "person_id": member.person_id,
+                            "position": position})
+        for position, member in enumerate(members, start=1)], structure_id=structure_id)
     return team(session, structure_id)
 
 

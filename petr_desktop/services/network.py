@@ -39,7 +39,7 @@ from ..domain.values import NNBSP, format_date
 from . import meetings as meeting_service
 from . import sheets as sheet_service
 from .errors import FrozenRecordError, InvalidValueError
-from .records import apply_changes, frozen_reason, insert, load
+from .records import apply_changes, frozen_reason, insert, load, replace_children
 from .structures import sort_key
 from .uow import reading, transactional
 
@@ -181,26 +181,16 @@ def record_attendance(session: Session, meeting_id: str, rows: Iterable[Attendee
         if row.structure_id:
             load(session, Structure, row.structure_id)
     existing = {a.id: a for a in meeting_service.participants(session, meeting_id)}
-    kept: set[str] = set()
+    wanted_rows = []
     for position, row in enumerate(rows, start=1):
         organisation = row.organisation_name.strip()
         if not organisation and row.structure_id:
             organisation = load(session, Structure, row.structure_id).name
-        values = {"full_name": row.full_name.strip(), "function": row.function.strip(),
-                  "organisation_name": organisation, "status": row.status, "position": position,
-                  "structure_id": row.structure_id}
-        current = existing.get(row.attendance_id or "")
-        if current is None:
-            insert(session, Attendance, meeting_id=meeting_id, person_id=row.person_id, **values)
-        else:
-            kept.add(current.id)
-            apply_changes(session, current, values)
-    for attendance_id, current in existing.items():
-        if attendance_id not in kept:
-            current.deleted = True
-            current.updated_at = now_iso()
-            session.add(current)
-    session.flush()
+        wanted_rows.append((row.attendance_id, {
+            "full_name": row.full_name.strip(), "function": row.function.strip(), "organisation_name": organisation,
+            "status": row.status, "position": position, "structure_id": row.structure_id,
+            "person_id": row.person_id}))
+    replace_children(session, Attendance, existing, wanted_rows, meeting_id=meeting_id)
     linked = meeting_service.meeting_structures(session, meeting_id)
     wanted = [*linked, *(r.structure_id for r in rows if r.structure_id)]
     if set(wanted) - set(linked) - {meeting.structure_id}:
@@ -441,22 +431,9 @@ def set_speakers(session: Session, meeting_id: str, drafts: Iterable[SpeakerDraf
     drafts = list(drafts)
     values = [_speaker_values(d) for d in drafts]
     existing = {s.id: s for s in _live(session, Speaker, meeting_id=meeting_id)}
-    result, kept = [], set()
-    for position, (draft, fields) in enumerate(zip(drafts, values), start=1):
-        row = existing.get(draft.speaker_id or "")
-        if row is None:
-            row = insert(session, Speaker, meeting_id=meeting_id, position=position, **fields)
-        else:
-            kept.add(row.id)
-            apply_changes(session, row, {**fields, "position": position})
-        result.append(row)
-    for speaker_id, row in existing.items():
-        if speaker_id not in kept:
-            row.deleted = True
-            row.updated_at = now_iso()
-            session.add(row)
-    session.flush()
-    return result
+    return replace_children(session, Speaker, existing, [
+        (draft.speaker_id, {**fields, "position": position})
+        for position, (draft, fields) in enumerate(zip(drafts, values), start=1)], meeting_id=meeting_id)
 
 
 # --- Journée-conférence (and any network meeting): the summary --------------------------------------

@@ -241,6 +241,29 @@ def delete(session: Session, model: type[M], record_id: str) -> None:
     session.flush()
 
 
+def replace_children(session: Session, model: type[M], existing: dict[str, M],
+                     wanted: list[tuple[str | None, dict[str, Any]]], **parent: Any) -> list[M]:
+    """Make a list of child rows exactly ``wanted``, a list of (id of an existing row or None,
+    values): existing rows are updated in place, new ones inserted with the ``parent`` fields,
+    the others soft-deleted. Returns the rows in the wanted order."""
+    rows, kept = [], set()
+    for row_id, values in wanted:
+        row = existing.get(row_id or "")
+        if row is None:
+            row = insert(session, model, **parent, **values)
+        else:
+            kept.add(row.id)
+            apply_changes(session, row, values)
+        rows.append(row)
+    for row_id, row in existing.items():
+        if row_id not in kept:
+            row.deleted = True
+            row.updated_at = now_iso()
+            session.add(row)
+    session.flush()
+    return rows
+
+
 @reading
 def list_rows(session: Session, model: type[M], order_by: str | None = None, **filters: Any) -> list[M]:
     query = select(model).where(model.deleted == False)  # noqa: E712
