@@ -369,3 +369,12 @@ def test_minutes_pdf_timing(demo_db, record_property, capsys):
     record_property("minutes_pdf_ms", round(median, 1))
     with capsys.disabled():
         print(f"\n[relevé PDF] médiane {median:.0f} ms, max {max(runs):.0f} ms sur {len(runs)} essais")
+
+
+def test_reportlab_measures_text_with_its_c_accelerator():
+    """rl-accel is installed: text widths (most of a long dossier's time) are computed in C."""
+    import builtins
+
+    from reportlab.lib import rl_accel
+
+    assert isinstance(rl_accel.instanceStringWidthTTF, type(builtins.len))
