@@ -728,10 +728,20 @@ COMMANDS = {"export": cmd_export, "report": cmd_report, "sign": cmd_sign, "verif
             None: cmd_gui}
 
 
+def _tolerant_output() -> None:
+    """A Windows console or a redirected output may use cp1252: a character it lacks (an emoji in a
+    note) is printed as « ? » instead of stopping the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     from .services.errors import ServiceError, describe_os_error, describe_sqlite_error
     from .storage.errors import StorageError
 
+    _tolerant_output()
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)

@@ -161,3 +161,22 @@ def test_damaged_sqlite_file_is_reported(tmp_path, capsys):
     code, out, err = run(capsys, "--db", str(path), "check")
     assert code != 0 and "Traceback" not in err + out
     assert any(word in err for word in ("endommagée", "intégrité", "index plein texte"))
+
+
+def test_output_in_a_narrow_encoding_replaces_what_it_cannot_print(tmp_path):
+    """petr-desktop.exe redirected to a file on Windows writes cp1252: an emoji must not crash it."""
+    import os
+    import subprocess
+    import sys
+
+    from petr_desktop.services import profile
+    from petr_desktop.storage.migrations import open_database
+
+    path = tmp_path / "cp.sqlite"
+    database = open_database(path)
+    profile.set_profile(database, "Isabelle Kuntz", "", "IK", "Poste 🌳")        # sync status prints it
+    database.close()
+    result = subprocess.run([sys.executable, "-m", "petr_desktop", "--db", str(path), "sync", "status"],
+                            capture_output=True, env=dict(os.environ, PYTHONIOENCODING="cp1252"))
+    assert result.returncode == 0, result.stderr.decode("cp1252")
+    assert b"Traceback" not in result.stderr and "Poste ?".encode("cp1252") in result.stdout
