@@ -71,14 +71,20 @@ def process_ms(args: list[str], runs: int, until_printed: bool = False) -> float
     (some shells set PYTHONDONTWRITEBYTECODE)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    subprocess.run(args, check=True, env=env, capture_output=True)
+
+    def run() -> str:
+        done = subprocess.run(args, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{args[:2]} exited with {done.returncode}:\n{done.stderr[-3000:]}")
+        return done.stdout
+
+    run()
     if not until_printed:
-        return median_ms(lambda _i: subprocess.run(args, check=True, env=env, capture_output=True), runs)
+        return median_ms(lambda _i: run(), runs)
     times = []
     for _ in range(runs):
         started = time.time()
-        out = subprocess.run(args, check=True, env=env, capture_output=True, text=True).stdout
-        times.append((float(out.split()[-1]) - started) * 1000)
+        times.append((float(run().split()[-1]) - started) * 1000)
     return statistics.median(times)
 
 
