@@ -59,3 +59,30 @@ def test_short_work_finishes_without_a_dialog(qtbot):
     TaskRunner().run_with_progress(parent, "Court", lambda progress: 42, done.append)
     qtbot.waitUntil(lambda: done == [42], timeout=3000)
     assert not any(w.isVisible() for w in parent.findChildren(QProgressDialog))
+
+
+def test_a_task_that_ends_after_the_app_closed_is_dropped_quietly(qtbot, caplog):
+    """At exit the receivers of a late task (the deferred daily backup) may be gone already."""
+    import shiboken6
+
+    from petr_desktop.tasks.runner import _Job, _Signals
+
+    signals = _Signals()
+    job = _Job(lambda: "fini", signals)
+    job.setAutoDelete(False)
+    shiboken6.delete(signals)
+    with caplog.at_level("INFO", logger="petr_desktop.tasks.runner"):
+        job.run()                                  # used to raise « Signal source has been deleted »
+    assert "after its receiver was deleted" in caplog.text
+
+
+def test_waiting_for_all_lets_running_work_finish(qtbot):
+    runner = TaskRunner()
+    finished = threading.Event()
+
+    def slow():
+        time.sleep(0.3)
+        finished.set()
+
+    runner.run(slow)
+    assert runner.wait_for_all(5000) and finished.is_set()

@@ -63,9 +63,16 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # delivered to on_error on the GUI thread
-            self.signals.failed.emit([exc])
+            self._deliver(self.signals.failed, exc)
         else:
-            self.signals.done.emit([result])
+            self._deliver(self.signals.done, result)
+
+    @staticmethod
+    def _deliver(signal, value: Any) -> None:
+        try:
+            signal.emit([value])
+        except RuntimeError:    # the application is closing and its receivers are gone
+            log.info("a background task finished after its receiver was deleted")
 
 
 class TaskRunner(QObject):
@@ -98,6 +105,10 @@ class TaskRunner(QObject):
         signals.done.connect(lambda box: finish(on_done, box[0]), Qt.ConnectionType.QueuedConnection)
         signals.failed.connect(lambda box: finish(on_error, box[0]), Qt.ConnectionType.QueuedConnection)
         self.pool.start(_Job(fn, signals))
+
+    def wait_for_all(self, timeout_ms: int = 30_000) -> bool:
+        """Wait for the background tasks still running (at exit, before the database closes)."""
+        return self.pool.waitForDone(timeout_ms)
 
     def run_with_progress(self, parent: QWidget | None, title: str, fn: Callable[[Progress], Any],
                           on_done: Callable[[Any], None] | None = None,

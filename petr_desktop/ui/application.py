@@ -22,6 +22,8 @@ class Running:
     lock: QLockFile
 
     def close(self) -> None:
+        """After the event loop: let background work (a daily backup…) finish, then close."""
+        self.window.context.tasks.wait_for_all()
         self.window.context.db.close()
         self.lock.unlock()
 
