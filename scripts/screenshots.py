@@ -24,7 +24,7 @@ def main() -> None:
     from petr_desktop.ui import startup
     from petr_desktop.ui.context import AppContext, Bus, make_settings
     from petr_desktop.ui.dialogs.meeting_dialog import MeetingDialog
-    from petr_desktop.ui.main_window import PAGE_CLASSES, MainWindow
+    from petr_desktop.ui.main_window import PAGES, MainWindow
 
     app = QApplication(sys.argv[:1])
     startup.configure_application(app)
@@ -43,9 +43,9 @@ def main() -> None:
             app.processEvents()
         (widget or window).grab().save(str(OUT / f"{name}.png"))
 
-    for page_class in PAGE_CLASSES:
-        window.show_page(page_class)
-        shot(page_class.__name__.removesuffix("Page").lower())
+    for entry in PAGES:
+        window.show_page(entry.class_name)
+        shot(entry.class_name.removesuffix("Page").lower())
     langres = structure_id("Pays de Langres")
     context.bus.open_record.emit("structure", langres)
     shot("dossier")
