@@ -1,8 +1,4 @@
-"""Qt-side start-up steps: fonts, French translators, single-instance lock, opening the DB.
-
-The database stack is imported lazily, inside the functions that open the database: it is
-being imported by another thread while Qt loads (``app.preload_database_stack``).
-"""
+"""Qt-side start-up steps: fonts, French translators, single-instance lock, opening the DB."""
 from __future__ import annotations
 
 import logging
