@@ -47,7 +47,7 @@ def test_read_model_matches_the_services_for_a_demo_structure(demo_db):
             summary[year.year].remaining_cents)
         assert [line.kind for line in year.lines] == ["core", "thematic", "collective"]
     y2025 = data.money[0]
-    assert (y2025.voted_cents, y2025.paid_cents, y2025.remaining_cents) == (8_000_000, 7_880_000, 120_000)
+    assert (y2025.voted_cents, y2025.paid_cents, y2025.remaining_cents) == (5_800_000, 5_680_000, 120_000)
     assert [p.kind for p in y2025.payments] == ["advance", "balance"]
     assert data.framework is not None and data.framework.number == "CC-2025-005"
 

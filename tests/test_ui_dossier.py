@@ -319,10 +319,10 @@ def test_money_per_year_in_french_amounts(page):
     lines = first.lines_view.model()
     assert [lines.index(r, 0).data() for r in range(lines.rowCount())] == [
         "Socle forfaitaire", "Thématique", "Chantier collectif", "Total"]
-    assert lines.index(3, 3).data() == format_amount(8_000_000) == "80\u202f000,00\u00a0€"
+    assert lines.index(3, 3).data() == format_amount(5_800_000) == "58\u202f000,00\u00a0€"
     payments = first.payments_view.model()
     assert [payments.index(r, 0).data() for r in range(payments.rowCount())] == ["Avance", "Solde"]
-    assert first.totals.text() == (f"Voté : {format_amount(8_000_000)}   ·   Versé : {format_amount(7_880_000)}"
+    assert first.totals.text() == (f"Voté : {format_amount(5_800_000)}   ·   Versé : {format_amount(5_680_000)}"
                                    f"   ·   Reste à verser : {format_amount(120_000)}")
     assert widget.money.boxes[1].title() == "Exercice 2026"
 

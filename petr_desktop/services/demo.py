@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from ..domain.enums import (ActionStatus, AidLineKind, MeetingKind, MeetingStatus, OrganisationKind,
                             PaymentKind, PaymentStatus, SheetKind, SheetStatus)
 from ..domain.models import AgendaItem, Person, RegionalOffice, Structure
-from . import meetings, minutes, money, sheets
+from . import instruction, meetings, minutes, money, sheets
 from .records import apply_changes, insert
 from .reference import load_reference
 from .uow import transactional
@@ -131,25 +131,37 @@ def generate(session: Session, seed: int = 2025) -> dict[str, int]:
 
 
 def _money(session: Session, rng: random.Random, structure_id: str, year: int, index: int) -> None:
-    agreement = money.annual_agreement(session, structure_id, year, number=f"CA-{year}-{index + 1:03d}",
-                                       cp_date=date(year, 4, 11), deliberation_no=f"CP{year}-04-{index + 17:03d}",
-                                       status="signed")
-    core = rng.choice([40_000, 45_000, 50_000, 55_000]) * 100
+    """A year's money through the instruction workflow, as the chargée de mission does it: the
+    application received with its checklist, requested amounts, the socle proposed from the grid,
+    pieces ticked, instructed, presented in CP, voted, then the convention and its payments."""
+    received = date(year, 1, 31)
+    application = instruction.receive_application(session, structure_id, year, received_on=received,
+                                                  portal_reference=f"GE-{year}-{index + 1:04d}")
+    settings = instruction.scheme_for(session, year)
+    core = rng.choice([40_000, 45_000, 50_000, 55_000]) * 100      # asked; the socle proposed is the grid's
     thematic = rng.choice([15_000, 20_000, 25_000]) * 100
     collective = 5_000 * 100
-    total = 0
-    for kind, amount in ((AidLineKind.CORE, core), (AidLineKind.THEMATIC, thematic),
-                         (AidLineKind.COLLECTIVE, collective)):
-        money.set_aid_line(session, agreement.id, kind.value, requested_cents=amount + 250_000,
-                           proposed_cents=amount, voted_cents=amount)
-        total += amount
+    instruction.set_requested(session, application.id, AidLineKind.CORE.value, core)
+    instruction.set_requested(session, application.id, AidLineKind.THEMATIC.value, thematic)
+    instruction.set_requested(session, application.id, AidLineKind.COLLECTIVE.value, collective)
+    instruction.propose_core(session, application.id)
+    instruction.set_proposed(session, application.id, AidLineKind.THEMATIC.value,
+                             min(thematic, settings.cap(AidLineKind.THEMATIC.value)))
+    instruction.set_proposed(session, application.id, AidLineKind.COLLECTIVE.value, collective)
+    for document in instruction.application_detail(session, application.id).documents:
+        instruction.tick_document(session, document.id, received_on=received + timedelta(days=3 * document.position))
+    for status in ("complete", "instructed"):
+        instruction.transition(session, application.id, status)
+    instruction.transition(session, application.id, "presented", cp_date=date(year, 4, 11))
+    instruction.transition(session, application.id, "voted", deliberation_no=f"CP{year}-04-{index + 17:03d}")
+    agreement = instruction.create_annual_agreement(session, application.id)
+    money.annual_agreement(session, structure_id, year, number=f"CA-{year}-{index + 1:03d}", status="signed")
+    total = instruction.application_detail(session, application.id).row.proposed_cents
     money.add_payment(session, agreement.id, PaymentKind.ADVANCE.value, total // 2, status=PaymentStatus.PAID.value,
                       due_on=date(year, 5, 15), paid_on=date(year, 6, 2))
     if year == 2025:
         money.add_payment(session, agreement.id, PaymentKind.BALANCE.value, total - total // 2 - 120_000,
                           status=PaymentStatus.PAID.value, due_on=date(2026, 4, 30), paid_on=date(2026, 5, 20))
-    money.add_application(session, structure_id, year, status="voted", submitted_on=date(year, 1, 31),
-                          requested_cents=total + 750_000, portal_reference=f"GE-{year}-{index + 1:04d}")
 
 
 def _meetings(session, rng, structure, year, chargee, staff, referent, counts) -> None:
