@@ -22,6 +22,7 @@ from ...storage.errors import StorageError
 from ..context import AppContext
 from ..icons import icon
 from ..models import RowsModel
+from ..widgets.buttons import accept_cancel
 from ..widgets.tables import make_table
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
@@ -227,11 +228,8 @@ class MeetingDialog(QDialog):
         self.error_label.setObjectName("error")
         self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = accept_cancel(self, "Enregistrer", self.save, accept=QDialogButtonBox.StandardButton.Save)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Enregistrer")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
         self.save_button.setToolTip("Enregistrer la réunion (Ctrl+S)")
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
@@ -273,8 +271,6 @@ class MeetingDialog(QDialog):
         self.agenda_down.clicked.connect(lambda: self.move_agenda_item(1))
         self.agenda_reset.clicked.connect(self.reset_agenda)
         self.agenda_list.itemChanged.connect(lambda _item: setattr(self, "_agenda_touched", True))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         """Enter confirms the line being typed (participant, agenda point); it never saves nor closes."""

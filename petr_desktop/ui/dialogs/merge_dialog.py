@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QSyntaxHighlighter, QTextCharFormat
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
 from ...sync.textmerge import merge3
+from ..widgets.buttons import accept_cancel
 
 ERROR_COLOR = "#b3261e"
 OK_COLOR = "#1b6e34"
@@ -147,12 +148,7 @@ class MergeDialog(QDialog):
         panes.setChildrenCollapsible(False)
         panes.setSizes([300, 400])
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Valider")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        self.buttons.accepted.connect(self.try_accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = accept_cancel(self, "Valider", self.try_accept)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.try_accept)
 
         layout = QVBoxLayout(self)

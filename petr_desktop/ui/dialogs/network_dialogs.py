@@ -24,6 +24,7 @@ from ...services.network import AttendeeDraft, SpeakerDraft
 from ...storage.errors import StorageError
 from ..context import AppContext
 from ..icons import icon
+from ..widgets.buttons import accept_cancel
 
 ERROR_STYLE = "color: #b3261e;"
 NO_STRUCTURE_LABEL = "— Aucune (Région, partenaire) —"
@@ -102,13 +103,8 @@ class RowsDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setVisible(bool(frozen_reason))
         self.error.setText(frozen_reason)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = accept_cancel(self, "Enregistrer", accept=QDialogButtonBox.StandardButton.Save)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Enregistrer")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.layout_ = QVBoxLayout(self)
         self.layout_.addLayout(self.add_bar)
         self.layout_.addWidget(self.table, 1)
@@ -471,11 +467,7 @@ class PracticeDialog(QDialog):
         self.error = QLabel(self)
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Enregistrer")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.try_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, "Enregistrer", self.try_accept)
         layout = QVBoxLayout(self)
         layout.addWidget(source)
         layout.addWidget(quote)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLay
                                QPlainTextEdit, QRadioButton, QVBoxLayout, QWidget)
 
 from ...services.sync_review import ConflictView, Side
+from ..widgets.buttons import accept_cancel
 from .merge_dialog import MergeData, MergeSide
 
 ERROR_COLOR = "#b3261e"
@@ -49,11 +50,7 @@ class SyncPassphraseDialog(QDialog):
         self.error = QLabel(error, self)
         self.error.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Valider")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.try_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, "Valider", self.try_accept)
         form = QFormLayout(self)
         form.addRow(intro)
         form.addRow("Mot de passe :", self.first)
@@ -117,12 +114,8 @@ class ChoiceDialog(QDialog):
             layout.addWidget(detail)
         if selected in self.radios:
             self.radios[selected].setChecked(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = accept_cancel(self, accept_text)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(accept_text)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout.addStretch(1)
         layout.addWidget(buttons)
         self.group.buttonToggled.connect(lambda *_: self._update())

@@ -34,6 +34,7 @@ from ..context import AppContext
 from ..dialogs.network_dialogs import TeamDialog
 from ..icons import icon
 from ..models import RowsModel
+from ..widgets.buttons import accept_cancel
 from ..widgets.tables import make_table
 
 WARM = "#fff4d6"
@@ -363,12 +364,7 @@ class ContactDialog(QDialog):
         self.error.hide()
         note = QLabel("Coordonnées professionnelles uniquement (RGPD).", self)
         note.setStyleSheet("color: #555555;")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel, self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Enregistrer")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = accept_cancel(self, "Enregistrer", accept=QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ from .. import palette
 from ..exporting import Exporter
 from ..icons import icon
 from ..models import SORT_ROLE, RowsModel
+from ..widgets.buttons import accept_cancel
 from ..widgets.tables import make_table, select_source_row, source_row
 from .base import Page
 
@@ -83,11 +84,7 @@ class NewApplicationDialog(QDialog):
             self.structure.addItem(name, structure_id)
         self.received_on = QLineEdit(format_date_short(date.today()), self)
         self.received_on.setPlaceholderText("jj/mm/aaaa")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Enregistrer la réception")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, "Enregistrer la réception")
         form = QFormLayout(self)
         form.addRow("Structure :", self.structure)
         form.addRow("Reçue le :", self.received_on)
@@ -101,11 +98,7 @@ class PaidOnDialog(QDialog):
         self.paid_on = QDateEdit(QDate.currentDate(), self)
         self.paid_on.setCalendarPopup(True)
         self.paid_on.setDisplayFormat("dd/MM/yyyy")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Marquer versé")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, "Marquer versé")
         form = QFormLayout(self)
         form.addRow("Versé le :", self.paid_on)
         form.addRow(buttons)

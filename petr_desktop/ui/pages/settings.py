@@ -8,7 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
                                QPushButton, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -17,6 +17,7 @@ from ...domain.scheme import SchemeSettings
 from ...domain.values import format_amount, format_date
 from ...services import backups, instruction, profile, signatures
 from ...services.errors import ServiceError, describe_os_error
+from ..widgets.buttons import accept_cancel
 from .base import Page
 
 
@@ -32,10 +33,7 @@ class PassphraseDialog(QDialog):
             field.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #b3261e;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Créer le certificat")
-        buttons.accepted.connect(self.try_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_cancel(self, "Créer le certificat", self.try_accept)
         form = QFormLayout(self)
         form.addRow(QLabel("Ce mot de passe protège votre clé de signature. Il n'est enregistré nulle part : "
                            "notez-le en lieu sûr.", self))
