@@ -6,8 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: Hypothesis runs derandomized everywhere (CI and here): a failure is the same on every run, and
+#: every failing example found is kept as an ``@example`` beside its test.
+settings.register_profile("fixed", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile("fixed")
 
 from petr_desktop.services import demo, reference  # noqa: E402
 from petr_desktop.storage.database import Database  # noqa: E402

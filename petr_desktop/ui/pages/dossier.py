@@ -155,7 +155,7 @@ class IdentityForm(QWidget):
         if kind == "text":
             editor = QLineEdit(self)
             editor.setPlaceholderText(PLACEHOLDERS.get(name, ""))
-            saver = Autosaver(editor, lambda text, n=name: self._save_value(n, text), self)
+            saver = Autosaver(editor, lambda target, text, n=name: self._save_value(n, text, target), self)
             saver.failed.connect(lambda message, n=name: self._failed(n, message))
             editor.returnPressed.connect(saver.flush)
             self.savers[name] = saver
@@ -199,9 +199,6 @@ class IdentityForm(QWidget):
         """Show a structure. Reloading the same one keeps what could not be saved (bad input)."""
         self.flush()
         unsaved = self.pending if identity.id == self.structure_id else set()
-        for name, saver in self.savers.items():
-            if name not in unsaved:
-                saver.discard()
         self._loading = True
         try:
             self.structure_id = identity.id
@@ -217,8 +214,8 @@ class IdentityForm(QWidget):
                 if item.name in unsaved:
                     continue
                 if item.kind == "text":
-                    item.editor.setText(value or "")
                     value = value or ""
+                    self.savers[item.name].load(identity.id, value)
                 elif item.kind == "bool":
                     item.editor.setChecked(bool(value))
                 else:
@@ -279,15 +276,20 @@ class IdentityForm(QWidget):
         self._show_error(self.fields[name], message)
         self.context.bus.save_failed.emit(message)
 
-    def _save_value(self, name: str, value: Any) -> None:
-        """Write one field; a refusal raises (the Autosaver keeps the typed text)."""
+    def _save_value(self, name: str, value: Any, target: str | None = None) -> None:
+        """Write one field into the structure ``target`` (by default the one on screen); a refusal
+        raises (the Autosaver keeps the typed text)."""
         item = self.fields[name]
-        if self.structure_id is None:
+        target = target or self.structure_id
+        if target is None:
+            return
+        if target != self.structure_id:       # typed for a structure no longer on screen
+            structures.update_structure(self.context.db, target, **{name: value})
             return
         if value == item.saved:          # nothing changed (or typed back): no save, the flag stays
             self._show_error(item, "")
             return
-        row = structures.update_structure(self.context.db, self.structure_id, **{name: value})
+        row = structures.update_structure(self.context.db, target, **{name: value})
         self._show_error(item, "")
         stored = getattr(row, name)
         if item.kind == "text":

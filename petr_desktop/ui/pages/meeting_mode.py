@@ -42,7 +42,9 @@ class MeetingModePage(Page):
     def __init__(self, context, parent=None) -> None:
         super().__init__(context, parent)
         self.view: minutes.MinutesView | None = None
-        self.savers: list[Autosaver] = []
+        #: The notes editor of each agenda point on screen, by agenda item id, with its Autosaver.
+        self.notes_editors: dict[str, QPlainTextEdit] = {}
+        self.notes_savers: dict[str, Autosaver] = {}
         self.confirm = self._ask
 
         self.heading = QLabel(self)
@@ -122,6 +124,14 @@ class MeetingModePage(Page):
         summary_form.addRow("Points de vigilance :", self.vigilance)
         summary_form.addRow("Prochaines étapes :", self.next_steps)
         summary_form.addRow("Prochaine échéance (date) :", self.next_meeting)
+        #: The relevé's own fields: one Autosaver each, bound to the relevé on screen.
+        self.minutes_savers: dict[str, Autosaver] = {
+            name: self._autosave(editor, lambda target, text, n=name: records.update(
+                self.db, Minutes, target, **{n: text}))
+            for editor, name in ((self.summary, "summary"), (self.vigilance, "vigilance_points"),
+                                 (self.next_steps, "next_steps"))}
+        self.minutes_savers["next_meeting_on"] = self._autosave(self.next_meeting, lambda target, text: records.update(
+            self.db, Minutes, target, next_meeting_on=parse_date(text) if text.strip() else None))
         self.amendment_list = QListWidget(self)
         self.amendment_list.setWordWrap(True)
         self.amendment_reason = QLineEdit(self)
@@ -212,6 +222,8 @@ class MeetingModePage(Page):
         view = self.guarded_read(minutes.open_for_meeting, self.db, record_id, author=author)
         if view is not None:
             self.show_view(view)
+            if view.agenda:
+                self.current_notes().setFocus()
         return view is not None
 
     def guarded_read(self, fn, *args, **kwargs):
@@ -226,14 +238,12 @@ class MeetingModePage(Page):
         if self.view is None:
             return
         row = self.agenda_list.currentRow()
+        self.flush()
         self.show_view(minutes.open_for_meeting(self.db, self.view.meeting.id))
         if keep_item and 0 <= row < self.agenda_list.count():
             self.agenda_list.setCurrentRow(row)
 
     def show_view(self, view: minutes.MinutesView) -> None:
-        for saver in self.savers:
-            saver.discard()
-        self.savers = []
         self.view = view
         meeting, record = view.meeting, view.minutes
         self.heading.setText(meeting.title)
@@ -255,28 +265,7 @@ class MeetingModePage(Page):
         self.submit_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "to_validate"))
         self.draft_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "draft"))
         self.sign_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "signed"))
-
-        current = max(0, self.agenda_list.currentRow())
-        self.agenda_list.blockSignals(True)
-        self.agenda_list.clear()
-        while self.notes_stack.count():
-            widget = self.notes_stack.widget(0)
-            self.notes_stack.removeWidget(widget)
-            widget.deleteLater()
-        for item in view.agenda:
-            self.agenda_list.addItem(f"{item.position}. {item.title}")
-            editor = QPlainTextEdit(self.notes_stack)
-            editor.setObjectName(f"notes_{item.position}")
-            editor.setPlaceholderText("Notes de ce point : ce qui a été dit, chiffres clés, positions…")
-            editor.setPlainText(item.notes)
-            editor.setReadOnly(frozen)
-            self.notes_stack.addWidget(editor)
-            self._autosave(editor, lambda text, i=item.id: records.update(self.db, AgendaItem, i, notes=text))
-        self.agenda_list.blockSignals(False)
-        if view.agenda:
-            self.agenda_list.setCurrentRow(min(current, len(view.agenda) - 1))
-            self._show_item(self.agenda_list.currentRow())
-
+        self._show_agenda(view, frozen)
         self._fill_attendance(view, frozen)
         self.decision_list.clear()
         for decision in view.decisions:
@@ -288,15 +277,11 @@ class MeetingModePage(Page):
             for column, value in enumerate(values):
                 self.action_table.setItem(row, column, _item(value))
         self.action_table.resizeColumnsToContents()
-        for editor, name in ((self.summary, "summary"), (self.vigilance, "vigilance_points"),
-                             (self.next_steps, "next_steps")):
-            editor.setPlainText(getattr(record, name))
-            editor.setReadOnly(frozen)
-            self._autosave(editor, lambda text, n=name: records.update(self.db, Minutes, record.id, **{n: text}))
-        self.next_meeting.setText(format_date_short(record.next_meeting_on))
-        self.next_meeting.setReadOnly(frozen)
-        self._autosave(self.next_meeting, lambda text: records.update(
-            self.db, Minutes, record.id, next_meeting_on=parse_date(text) if text.strip() else None))
+        for name in ("summary", "vigilance_points", "next_steps"):
+            self.minutes_savers[name].load(record.id, getattr(record, name))
+        self.minutes_savers["next_meeting_on"].load(record.id, format_date_short(record.next_meeting_on))
+        for saver in self.minutes_savers.values():
+            saver.editor.setReadOnly(frozen)
         for widget in (self.add_decision_button, self.add_action_button, self.new_participant):
             widget.setEnabled(not frozen)
         self.amendment_list.clear()
@@ -323,18 +308,60 @@ class MeetingModePage(Page):
             table.setCellWidget(row, 3, combo)
         table.resizeColumnsToContents()
 
-    def _autosave(self, editor: QWidget, save) -> None:
-        saver = Autosaver(editor, save, self)
+    def _show_agenda(self, view: minutes.MinutesView, frozen: bool) -> None:
+        """One notes editor per agenda point. The same points (a reload after a decision, an action,
+        a sign-off) keep their editors, so the focus and the cursor stay where they were; another
+        meeting or another agenda rebuilds them, and the old ones save into their own point first."""
+        ids = [item.id for item in view.agenda]
+        if ids != list(self.notes_editors):
+            for saver in self.notes_savers.values():
+                saver.detach()
+            self.notes_savers = {}
+            self.notes_editors = {}
+            current = max(0, self.agenda_list.currentRow())
+            self.agenda_list.blockSignals(True)
+            self.agenda_list.clear()
+            while self.notes_stack.count():
+                widget = self.notes_stack.widget(0)
+                self.notes_stack.removeWidget(widget)
+                widget.deleteLater()
+            for item in view.agenda:
+                self.agenda_list.addItem(f"{item.position}. {item.title}")
+                editor = QPlainTextEdit(self.notes_stack)
+                editor.setObjectName(f"notes_{item.position}")
+                editor.setPlaceholderText("Notes de ce point : ce qui a été dit, chiffres clés, positions…")
+                editor.setTabChangesFocus(True)
+                self.notes_stack.addWidget(editor)
+                self.notes_editors[item.id] = editor
+                self.notes_savers[item.id] = self._autosave(
+                    editor, lambda target, text: records.update(self.db, AgendaItem, target, notes=text))
+            self.agenda_list.blockSignals(False)
+            if view.agenda:
+                self.agenda_list.setCurrentRow(min(current, len(view.agenda) - 1))
+        for row, item in enumerate(view.agenda):
+            self.agenda_list.item(row).setText(f"{item.position}. {item.title}")
+            self.notes_savers[item.id].load(item.id, item.notes)
+            self.notes_editors[item.id].setReadOnly(frozen)
+        if view.agenda:
+            self._show_item(self.agenda_list.currentRow(), focus=False)
+
+    @property
+    def savers(self) -> list[Autosaver]:
+        return [*self.notes_savers.values(), *self.minutes_savers.values()]
+
+    def _autosave(self, editor: QWidget, save) -> Autosaver:
+        saver = Autosaver(editor, save, editor)
         saver.saved.connect(self.context.notify_saved)
         saver.failed.connect(self.context.bus.save_failed.emit)
-        self.savers.append(saver)
+        return saver
 
-    def _show_item(self, row: int) -> None:
+    def _show_item(self, row: int, focus: bool = True) -> None:
         if self.view is None or not 0 <= row < len(self.view.agenda):
             return
         self.notes_stack.setCurrentIndex(row)
         self.item_title.setText(self.view.agenda[row].title)
-        self.notes_stack.currentWidget().setFocus()
+        if focus:
+            self.notes_stack.currentWidget().setFocus()
 
     def _step(self, delta: int) -> None:
         row = self.agenda_list.currentRow() + delta

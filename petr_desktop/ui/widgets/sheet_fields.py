@@ -24,8 +24,9 @@ PREVIOUS_MAX_CHARS = 280
 NUMERIC_TYPES = frozenset({"integer", "year", "decimal", "percent", "money"})
 PLACEHOLDERS = {"money": "0,00 €", "date": "jj/mm/aaaa", "percent": "0 à 100", "year": "aaaa"}
 
-#: Saves a value (text, or the value of a choice) and returns the stored, typed value.
-Saver = Callable[[Any], Any]
+#: ``saver(sheet_id, value)`` saves a value (text, or the value of a choice) into that sheet and
+#: returns the stored, typed value.
+Saver = Callable[[str, Any], Any]
 
 #: Text colours of the form (palettes, not style sheets: style sheets make a big form slow to show).
 COLOURS = {"hint": "#666666", "previous": "#767676", "error": "#b71c1c", "alert": "#b71c1c",
@@ -74,6 +75,8 @@ class FieldEditor(QObject):
         self.saver = saver
         self.error_text = ""
         self._saved_value: Any = None
+        #: The sheet whose value the input shows (every save goes there).
+        self.target: str | None = None
         self.label = QLabel(form_field.label, parent)
         self.label.setWordWrap(True)
         self.label.setObjectName(f"label:{form_field.key}")
@@ -155,22 +158,18 @@ class FieldEditor(QObject):
             return self.input.toPlainText()
         return self.input.text()
 
-    def set_value(self, value: Any) -> None:
-        """Show a stored value (no save); pending text of the previous sheet was flushed before."""
-        self._saved_value = value
-        widget = self.input
-        widget.blockSignals(True)
-        if isinstance(widget, QComboBox):
-            index = widget.findData(value) if value is not None else 0
-            widget.setCurrentIndex(max(index, 0))
-        elif isinstance(widget, QPlainTextEdit):
-            widget.setPlainText(format_value(self.field, value))
-        else:
-            widget.setText(format_value(self.field, value))
-            widget.setCursorPosition(0)
-        widget.blockSignals(False)
+    def set_value(self, value: Any, target: str) -> None:
+        """Show the stored value of sheet ``target`` (no save); pending text is saved into the sheet
+        it was typed for first."""
         if self.autosaver:
-            self.autosaver.discard()
+            self.autosaver.load(target, format_value(self.field, value))
+        else:
+            self.input.blockSignals(True)
+            index = self.input.findData(value) if value is not None else 0
+            self.input.setCurrentIndex(max(index, 0))
+            self.input.blockSignals(False)
+        self.target = target
+        self._saved_value = value
         self._clear_error()
 
     def set_previous(self, year: int | None, value: Any = None) -> None:
@@ -202,8 +201,10 @@ class FieldEditor(QObject):
         """Save what is typed and not saved yet; True when nothing is left unsaved."""
         return self.autosaver.flush() if self.autosaver else not self.error_text
 
-    def _save_text(self, text: str) -> None:
-        self._saved_value = self.saver(text)
+    def _save_text(self, target: str, text: str) -> None:
+        stored = self.saver(target, text)
+        if target == self.target:
+            self._saved_value = stored
 
     def _text_saved(self) -> None:
         self._clear_error()
@@ -221,7 +222,7 @@ class FieldEditor(QObject):
         if value == self._saved_value:
             return
         try:
-            self._saved_value = self.saver(value)
+            self._saved_value = self.saver(self.target, value)
         except (ServiceError, StorageError, ValueError) as exc:
             self._show_error(str(exc))
             return

@@ -235,20 +235,23 @@ class SheetEditor(QWidget):
         return frame
 
     def _answer_saver(self, key: str) -> Callable[[Any], Any]:
-        def save(value: Any) -> Any:
-            answer = sheets.set_answer(self.context.db, self.sheet.id, key, value)
+        def save(sheet_id: str, value: Any) -> Any:
+            answer = sheets.set_answer(self.context.db, sheet_id, key, value)
             stored = json.loads(answer.value)
-            self.values[key] = stored
-            self._refresh_rates()
+            if self.sheet is not None and sheet_id == self.sheet.id:
+                self.values[key] = stored
+                self._refresh_rates()
             return stored
         return save
 
     def _common_saver(self, name: str) -> Callable[[Any], Any]:
-        def save(value: Any) -> Any:
-            self.sheet = sheets.set_common_field(self.context.db, self.sheet.id, name, value)
-            if name == "version":
-                self._refresh_header()
-            return _common_value(self.sheet, name)
+        def save(sheet_id: str, value: Any) -> Any:
+            sheet = sheets.set_common_field(self.context.db, sheet_id, name, value)
+            if self.sheet is not None and sheet_id == self.sheet.id:
+                self.sheet = sheet
+                if name == "version":
+                    self._refresh_header()
+            return _common_value(sheet, name)
         return save
 
     def _use_form(self, template: FormTemplate, year: int) -> None:
@@ -285,10 +288,10 @@ class SheetEditor(QWidget):
             grid.setColumnStretch(2, 3 if previous_year else 0)
         for key, editor in self.editors.items():
             if key in COMMON_FIELDS:
-                editor.set_value(_common_value(bundle.sheet, key))
+                editor.set_value(_common_value(bundle.sheet, key), bundle.sheet.id)
                 editor.set_previous(previous_year, _common_value(bundle.previous, key))
             else:
-                editor.set_value(bundle.answers.get(key))
+                editor.set_value(bundle.answers.get(key), bundle.sheet.id)
                 editor.set_previous(previous_year, bundle.previous_answers.get(key))
         for section_key, table in self.groups.items():
             section = next(s for s in bundle.template.sections if s.key == section_key)
