@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test venv system-deps fixtures clean
 
-run: $(STAMP)
+run: system-deps $(STAMP)
 	$(BIN)/petr-desktop
 
 test: system-deps $(TEST_STAMP)

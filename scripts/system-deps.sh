@@ -2,7 +2,8 @@
 # System libraries Qt needs to run offscreen, and a font. Installs them with apt when
 # run as root; otherwise says which are missing.
 # poppler-utils (pdftotext, pdftoppm) and LibreOffice Calc and Impress read back the exported files in the tests.
-PACKAGES="libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils libreoffice-calc-nogui libreoffice-impress-nogui"
+# xvfb and the libxcb set: a real window on Linux (make run), and the tests that must run under xcb.
+PACKAGES="libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core poppler-utils libreoffice-calc-nogui libreoffice-impress-nogui xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-like system, skipped"; exit 0; }
 missing=""
 for p in $PACKAGES; do

@@ -137,7 +137,7 @@ def test_import_shows_the_report_then_a_text_conflict_is_merged(window, pair, tm
 
     dialogs.answer = merge
     pending = int(page.pending.text())
-    page.conflicts.view.doubleClicked.emit(page.conflicts.view.model().index(0, 0))
+    page.conflicts.view.activated.emit(page.conflicts.view.model().index(0, 0))
     assert isinstance(dialogs[-1], MergeDialog)
     assert records.get(a.db, Minutes, IDS["minutes"]).summary == (
         "Premier paragraphe revu.\n\nDeuxième paragraphe complété.\n\nArbitré au bureau.")

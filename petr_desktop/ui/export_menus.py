@@ -138,16 +138,7 @@ def build_minutes_menu(context: AppContext, parent: QWidget, exporter: Exporter,
         lambda path, _p: exports.export_briefing(db, shown[1], path)))
 
     def signed() -> None:
-        shown = current()
-        if not shown:
-            return
-        if not shown[3]:
-            QMessageBox.information(parent, "Carnet PETR", "Signez d'abord le relevé : le PDF signé en porte le visa.")
-            return
-        certificate, passphrase = ask_certificate(parent)
-        exporter.export_to("PDF signé du relevé", exports.minutes_file_name(shown[2] + " (signé)", "pdf"), PDF,
-                           lambda path, _p: exports.export_signed_minutes(db, shown[0], path, certificate,
-                                                                          passphrase))
+        export_signed_minutes(context, parent, exporter, current, with_email=False)
 
     menu.addAction("Relevé (PDF)…", relevé("pdf", PDF, "Relevé d'échange (PDF)"))
     menu.addAction("Relevé (Word)…", relevé("docx", "Document Word (*.docx)", "Relevé d'échange (Word)"))
@@ -157,6 +148,28 @@ def build_minutes_menu(context: AppContext, parent: QWidget, exporter: Exporter,
     menu.addSeparator()
     menu.addAction("PDF signé du relevé…", signed)
     return menu
+
+
+def export_signed_minutes(context: AppContext, parent: QWidget, exporter: Exporter,
+                          current: Callable[[], tuple[str, str, str, bool] | None], with_email: bool = True) -> None:
+    """The signed PDF of the relevé on screen; ``with_email`` also writes, beside it, the courriel
+    to the participants (.eml, same name): « Exporter le relevé (PDF signé / courriel) »."""
+    shown = current()
+    if not shown:
+        return
+    if not shown[3]:
+        QMessageBox.information(parent, "Carnet PETR", "Signez d'abord le relevé : le PDF signé en porte le visa.")
+        return
+    certificate, passphrase = exporter.ask_certificate()
+    db = context.db
+
+    def write(path: Path, _progress) -> None:
+        exports.export_signed_minutes(db, shown[0], path, certificate, passphrase)
+        if with_email:
+            exports.export_minutes(db, shown[0], path.with_suffix(".eml"))
+
+    title = "PDF signé du relevé et courriel" if with_email else "PDF signé du relevé"
+    exporter.export_to(title, exports.minutes_file_name(shown[2] + " (signé)", "pdf"), PDF, write)
 
 
 def ask_certificate(parent: QWidget) -> tuple[Path | None, str | None]:

@@ -34,6 +34,12 @@ class Exporter:
         chosen, _ = QFileDialog.getSaveFileName(self.parent, title, str(self.folder() / suggested), file_filter)
         return Path(chosen) if chosen else None
 
+    def ask_certificate(self) -> tuple[Path | None, str | None]:
+        """Which certificate signs a PDF (see ``export_menus.ask_certificate``)."""
+        from .export_menus import ask_certificate
+
+        return ask_certificate(self.parent)
+
     def export(self, title: str, suggested: str, file_filter: str,
                produce: Callable[[Progress], bytes]) -> None:
         """Ask where, then produce the bytes off the GUI thread and write them atomically."""

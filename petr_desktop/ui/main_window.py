@@ -1,59 +1,22 @@
 """The main window: side navigation, pages, global search, save state and sync counter."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QToolBar, QToolButton, QWidget)
 
 from ..services import navigation, profile, sync_review
+from . import keys
 from .context import AppContext
 from .export_menus import build_global_menu
 from .exporting import Exporter
 from .icons import icon
+from .page_list import MEETING_MODE, PAGES, SCREEN_PAGES, SYNC_ROW
+from .page_list import entry_of as _entry
 from .pages.base import Page
-
-
-@dataclass(frozen=True)
-class PageEntry:
-    """A page of the navigation, named but not imported: a page's module is imported and the
-    page built the first time it is shown, so the window appears without paying for all of them."""
-
-    module: str
-    class_name: str
-    title: str
-    icon_name: str
-
-    def load(self) -> type[Page]:
-        return getattr(import_module(f"{__package__}.pages.{self.module}"), self.class_name)
-
-
-PAGES: tuple[PageEntry, ...] = (
-    PageEntry("dashboard", "DashboardPage", "Tableau de bord", "dashboard"),
-    PageEntry("structures", "StructuresPage", "Structures", "structures"),
-    PageEntry("meetings", "MeetingsPage", "Réunions", "meetings"),
-    PageEntry("actions", "ActionsPage", "Actions", "actions"),
-    PageEntry("sheets", "SheetsPage", "Fiches", "sheets"),
-    PageEntry("instruction", "InstructionPage", "Instruction", "money"),
-    PageEntry("practices", "PracticesPage", "Bonnes pratiques", "decision"),
-    PageEntry("sync", "SyncPage", "Synchronisation", "sync"),
-    PageEntry("settings", "SettingsPage", "Paramètres", "settings"),
-)
-#: The focused screen of a meeting, outside the navigation.
-MEETING_MODE = PageEntry("meeting_mode", "MeetingModePage", "Mode réunion", "meetings")
-SYNC_ROW = next(row for row, entry in enumerate(PAGES) if entry.class_name == "SyncPage")
-#: Which page shows which screen of navigation.resolve.
-SCREEN_PAGES = {"structure": "StructuresPage", "meeting": "MeetingModePage", "sheet": "SheetsPage",
-                "action": "ActionsPage"}
-
-
-def _entry(page: type[Page] | str) -> PageEntry:
-    name = page if isinstance(page, str) else page.__name__
-    return MEETING_MODE if name == MEETING_MODE.class_name else next(e for e in PAGES if e.class_name == name)
 
 
 class MainWindow(QMainWindow):
@@ -76,14 +39,11 @@ class MainWindow(QMainWindow):
         self.nav.setSpacing(2)
         self.stack = QStackedWidget(self)
         self.pages: dict[str, Page] = {}          # built pages, by class name
-        for number, entry in enumerate(PAGES, start=1):
+        for number, (entry, sequence) in enumerate(zip(PAGES, keys.key("page").sequences, strict=True)):
             item = QListWidgetItem(icon(entry.icon_name), entry.title)
-            item.setToolTip(f"{entry.title} (Ctrl+{number})")
+            item.setToolTip(f"{entry.title} ({sequence})")
             self.nav.addItem(item)
-            shortcut = QAction(entry.title, self)
-            shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            shortcut.triggered.connect(lambda _=False, n=number - 1: self.nav.setCurrentRow(n))
-            self.addAction(shortcut)
+            QShortcut(QKeySequence(sequence), self, activated=lambda n=number: self.go_to_row(n))
         self.nav.currentRowChanged.connect(self._show_page)
 
         central = QWidget(self)
@@ -97,12 +57,15 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.search_action = QAction(icon("search"), "Rechercher (Ctrl+K)", self)
-        self.search_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.search_action = QAction(icon("search"), f"Rechercher ({keys.shown('search')})", self)
         self.search_action.triggered.connect(self.open_search)
-        help_action = QAction(icon("help"), "Raccourcis (F1)", self)
-        help_action.setShortcut(QKeySequence("F1"))
+        help_action = QAction(icon("help"), f"Raccourcis ({keys.shown('help')})", self)
         help_action.triggered.connect(self.open_shortcuts)
+        # Window-wide, and alive while the toolbar steps aside in meeting mode.
+        window_wide = Qt.ShortcutContext.WindowShortcut
+        keys.install(self, "search", self.open_search, window_wide)
+        keys.install(self, "help", self.open_shortcuts, window_wide)
+        keys.install(self, "new_meeting", self.new_meeting, window_wide)
         toolbar.addAction(self.search_action)
         self.exporter = Exporter(context, self)
         self.export_menu = build_global_menu(context, self, self.exporter)
@@ -161,6 +124,15 @@ class MainWindow(QMainWindow):
         self._leave_focus()
         self.nav.setCurrentRow(PAGES.index(entry))
         return self.page(entry.class_name)
+
+    def go_to_row(self, row: int) -> None:
+        """Ctrl+1 …: a page of the navigation (leaving meeting mode first, its typing saved)."""
+        if not self.nav.isVisible():
+            self.meeting_mode.leave()
+        self.nav.setCurrentRow(row)
+
+    def new_meeting(self) -> None:
+        self.show_page("MeetingsPage").new_meeting()
 
     def _enter_meeting_mode(self) -> None:
         """A focused screen: the navigation and the toolbar step aside."""
@@ -242,7 +214,7 @@ class MainWindow(QMainWindow):
         item = self.nav.item(SYNC_ROW)
         item.setText(f"{title} ({count})" if count else title)
         waiting = f" — {count} conflit{'s' if count > 1 else ''} à arbitrer" if count else ""
-        item.setToolTip(f"{title} (Ctrl+{SYNC_ROW + 1}){waiting}")
+        item.setToolTip(f"{title} ({keys.key('page').sequences[SYNC_ROW]}){waiting}")
         font = item.font()
         font.setBold(bool(count))
         item.setFont(font)

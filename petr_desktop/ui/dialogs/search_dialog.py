@@ -41,7 +41,6 @@ class SearchDialog(QDialog):
         self.box.textChanged.connect(lambda _t: self.timer.start())
         self.box.returnPressed.connect(self._enter)
         self.view.activated.connect(self._open)
-        self.view.doubleClicked.connect(self._open)
 
     def run_search(self) -> None:
         self.timer.stop()

@@ -1,31 +1,33 @@
-"""The keyboard shortcuts help panel (F1)."""
+"""The keyboard shortcuts help panel (F1), written from the registry that installs them."""
 from __future__ import annotations
+
+from html import escape
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
-#: (shortcut, what it does) — the one list shown to the user; keep it true.
-SHORTCUTS: list[tuple[str, str]] = [
-    ("Ctrl+K", "Rechercher partout"),
-    ("Ctrl+1 … Ctrl+7", "Aller à une page de la navigation"),
-    ("Ctrl+N", "Nouvelle réunion (page Réunions)"),
-    ("Ctrl+D", "Ajouter une décision (mode réunion)"),
-    ("Ctrl+Maj+A", "Ajouter une action (mode réunion)"),
-    ("Ctrl+S", "Enregistrer maintenant (la saisie est aussi enregistrée automatiquement)"),
-    ("Alt+Haut / Alt+Bas", "Point précédent / suivant de l'ordre du jour (mode réunion)"),
-    ("Échap", "Quitter le mode réunion"),
-    ("F1", "Afficher cette aide"),
-]
+from ..keys import KEYS, shown
+
+
+def panel_rows() -> list[tuple[str, str, str]]:
+    """(where, keys, what it does), in the registry's order."""
+    return [(key.scope, shown(key.name), key.label) for key in KEYS]
 
 
 class ShortcutsDialog(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Raccourcis clavier")
-        rows = "".join(f"<tr><td style='padding:3px 14px 3px 0'><b>{key}</b></td><td>{text}</td></tr>"
-                       for key, text in SHORTCUTS)
-        label = QLabel(f"<table>{rows}</table>", self)
+        html, scope = [], None
+        for where, keys, text in panel_rows():
+            if where != scope:
+                scope = where
+                html.append(f"<tr><td colspan='2' style='padding:8px 0 2px 0'><b><u>{escape(where)}</u></b></td></tr>")
+            html.append(f"<tr><td style='padding:2px 14px 2px 0'><b>{escape(keys)}</b></td>"
+                        f"<td>{escape(text)}</td></tr>")
+        self.label = QLabel(f"<table>{''.join(html)}</table>", self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Fermer")
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
+        layout.addWidget(self.label)
         layout.addWidget(buttons)

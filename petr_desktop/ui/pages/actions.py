@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDateEdit, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QApplication, QAbstractItemView, QComboBox, QCompleter, QDateEdit, QHBoxLayout, QHeaderView,
                                QLabel, QMenu, QMessageBox, QPushButton, QStyledItemDelegate, QVBoxLayout,
                                QWidget)
 
@@ -231,7 +231,7 @@ class ActionsPage(Page):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                   | QAbstractItemView.EditTrigger.SelectedClicked
                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.view.doubleClicked.connect(self._double_clicked)
+        self.view.activated.connect(self._activated)           # double-click, or Entrée
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
         header = self.view.horizontalHeader()
@@ -442,8 +442,10 @@ class ActionsPage(Page):
         indexes = self.view.selectionModel().selectedRows()
         return self._row_at(indexes[0]) if indexes else None
 
-    def _double_clicked(self, index: QModelIndex) -> None:
-        if index.column() != ActionsModel.STATUS:
+    def _activated(self, index: QModelIndex) -> None:
+        """Entrée opens the action's meeting from any column; a double-click on the status edits it."""
+        mouse = QApplication.mouseButtons() != Qt.MouseButton.NoButton
+        if index.column() != ActionsModel.STATUS or not mouse:
             self.open_meeting(self._row_at(index))
 
     def open_meeting(self, row: BoardRow) -> None:

@@ -274,7 +274,7 @@ class DashboardPage(Page):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for column in (0, 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        self.structure_view.doubleClicked.connect(self._open_structure_row)
+        self.structure_view.activated.connect(self._open_structure_row)
         self.structure_view.setToolTip("Double-cliquez sur une structure pour ouvrir son dossier")
         for title, widget in (("À suivre", self._today_tab()), ("Par structure", self.structure_view),
                               ("Fiches évaluatives", self._grid_tab()), ("Graphiques", self._charts_tab())):
@@ -298,9 +298,9 @@ class DashboardPage(Page):
         self.overdue = OverdueModel(self)
         upcoming_view = make_table(self.upcoming, widget)
         overdue_view = make_table(self.overdue, widget)
-        upcoming_view.doubleClicked.connect(
+        upcoming_view.activated.connect(
             lambda i: self.context.bus.open_record.emit("meeting", self.upcoming.rows[i.row()].id))
-        overdue_view.doubleClicked.connect(
+        overdue_view.activated.connect(
             lambda i: self.context.bus.open_record.emit("action", self.overdue.rows[i.row()].id))
         grid = QGridLayout(widget)
         for column, (title, view) in enumerate((("Prochaines réunions", upcoming_view),
@@ -346,7 +346,7 @@ class DashboardPage(Page):
         self.grid_view.setShowGrid(True)
         header = self.grid_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid_view.doubleClicked.connect(self._open_grid_cell)
+        self.grid_view.activated.connect(self._open_grid_cell)
         self.grid_view.setToolTip("Double-cliquez sur une fiche pour l'ouvrir, sur un nom pour ouvrir le dossier")
         self.legend = QHBoxLayout()
         self.legend_labels: dict[str, QLabel] = {}

@@ -1,14 +1,14 @@
 """Mode réunion: take the minutes live — agenda at the side, one notes area per item,
-attendance, decisions (Ctrl+D) and actions (Ctrl+Maj+A), a clock, autosave, the
+attendance, decisions (Ctrl+D, Alt+D) and actions (Ctrl+Maj+A, Alt+A), a clock, autosave, the
 draft → à valider → signé workflow, then rectificatifs; a point's notes or a decision may be marked
 « bonne pratique » (also once signed: the practice is a record of its own)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -19,11 +19,13 @@ from ...domain.values import format_date, format_date_short, parse_date
 from ...services import meetings, minutes, network, practices, profile, records
 from ...services.errors import ServiceError
 from ..autosave import Autosaver
-from ..export_menus import build_minutes_menu
+from .. import keys
+from ..export_menus import build_minutes_menu, export_signed_minutes
 from ..exporting import Exporter
 from ..dialogs.minutes_dialogs import ActionDialog, DecisionDialog
 from ..dialogs.network_dialogs import PracticeDialog
 from ..icons import icon
+from ..widgets.tables import tab_through_cells
 from .base import Page
 
 STATUS_STYLE = {"draft": "#5f6368", "to_validate": "#b06000", "signed": "#1e7b34"}
@@ -57,13 +59,17 @@ class MeetingModePage(Page):
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background: #e6f4ea; padding: 6px; border-radius: 4px;")
-        self.submit_button = QPushButton("Soumettre pour validation", self)
-        self.draft_button = QPushButton("Revenir au brouillon", self)
-        self.sign_button = QPushButton(icon("sign"), "Signer le relevé", self)
-        self.leave_button = QPushButton("Quitter le mode réunion (Échap)", self)
+        self.submit_button = QPushButton(f"Soumettre pour validation ({keys.shown('submit')})", self)
+        self.draft_button = QPushButton(f"Revenir au brouillon ({keys.shown('to_draft')})", self)
+        self.sign_button = QPushButton(icon("sign"), f"Signer le relevé ({keys.shown('sign')})", self)
+        self.leave_button = QPushButton(f"Quitter le mode réunion ({keys.shown('leave')})", self)
         self.exporter = Exporter(context, self)
         self.export_button = QPushButton(icon("export"), "Exporter", self)
         self.export_button.setMenu(build_minutes_menu(context, self, self.exporter, self._export_target))
+        self.export_signed_button = QPushButton(
+            icon("export"), f"Exporter le relevé (PDF signé / courriel) ({keys.shown('export_minutes')})", self)
+        self.export_signed_button.setObjectName("export_signed")
+        self.export_signed_button.clicked.connect(self.export_signed)
         self.submit_button.clicked.connect(self.submit)
         self.draft_button.clicked.connect(self.back_to_draft)
         self.sign_button.clicked.connect(self.sign)
@@ -92,6 +98,7 @@ class MeetingModePage(Page):
         self.attendance_table.setHorizontalHeaderLabels(["Participant", "Fonction", "Organisation", "Présence"])
         self.attendance_table.horizontalHeader().setStretchLastSection(True)
         self.attendance_table.verticalHeader().hide()
+        tab_through_cells(self.attendance_table)
         self.new_participant = QLineEdit(self)
         self.new_participant.setPlaceholderText("Ajouter un participant : nom, puis Entrée")
         self.new_participant.returnPressed.connect(self.add_participant)
@@ -101,7 +108,8 @@ class MeetingModePage(Page):
         box_layout.addWidget(self.new_participant)
         self.decision_list = QListWidget(self)
         self.decision_list.setWordWrap(True)
-        self.add_decision_button = QPushButton(icon("decision"), "Ajouter une décision (Ctrl+D)", self)
+        self.add_decision_button = QPushButton(icon("decision"),
+                                               f"Ajouter une décision ({keys.shown('decision')})", self)
         self.add_decision_button.clicked.connect(self.add_decision)
         self.practice_decision_button = QPushButton(icon("decision"), "Marquer comme bonne pratique", self)
         self.practice_decision_button.setToolTip("Ajouter la décision sélectionnée au recueil des bonnes pratiques")
@@ -110,7 +118,8 @@ class MeetingModePage(Page):
         self.action_table.setHorizontalHeaderLabels(["N°", "Action", "Responsable", "Échéance"])
         self.action_table.horizontalHeader().setStretchLastSection(True)
         self.action_table.verticalHeader().hide()
-        self.add_action_button = QPushButton(icon("add"), "Ajouter une action (Ctrl+Maj+A)", self)
+        self.action_table.setTabKeyNavigation(False)
+        self.add_action_button = QPushButton(icon("add"), f"Ajouter une action ({keys.shown('action')})", self)
         self.add_action_button.clicked.connect(self.add_action)
         self.summary = QPlainTextEdit(self)
         self.vigilance = QPlainTextEdit(self)
@@ -174,7 +183,7 @@ class MeetingModePage(Page):
         top.addWidget(self.status_badge)
         top.addWidget(self.clock)
         buttons = QHBoxLayout()
-        for button in (self.submit_button, self.draft_button, self.sign_button):
+        for button in (self.submit_button, self.draft_button, self.sign_button, self.export_signed_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
@@ -189,11 +198,17 @@ class MeetingModePage(Page):
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start(1000)
         self._tick()
-        for keys, slot in (("Ctrl+D", self.add_decision), ("Ctrl+Shift+A", self.add_action),
-                           ("Escape", self.leave), ("Ctrl+S", self.flush), ("Alt+Up", lambda: self._step(-1)),
-                           ("Alt+Down", lambda: self._step(1))):
-            QShortcut(QKeySequence(keys), self, activated=slot,
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        commands = {"decision": self.add_decision, "action": self.add_action, "leave": self.leave,
+                    "save": self.flush, "previous_item": lambda: self._step(-1), "next_item": lambda: self._step(1),
+                    "submit": self.submit, "sign": self.sign, "to_draft": self.back_to_draft,
+                    "amendment": self.start_amendment, "export_minutes": self.export_signed}
+        for name, slot in commands.items():
+            keys.install(self, name, slot)
+        #: In the text areas of this screen, its shortcuts win over the text bindings.
+        self.typing_keys = keys.TypingKeys(tuple(commands), self)
+        for editor in (self.summary, self.vigilance, self.next_steps, self.next_meeting, self.amendment_reason,
+                       self.amendment_body, self.new_participant):
+            self.typing_keys.watch(editor)
 
     @staticmethod
     def _with_button(view: QWidget, *buttons: QPushButton) -> QWidget:
@@ -265,6 +280,7 @@ class MeetingModePage(Page):
         self.submit_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "to_validate"))
         self.draft_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "draft"))
         self.sign_button.setVisible(rules.can_transition(rules.MINUTES_TRANSITIONS, status, "signed"))
+        self.export_signed_button.setVisible(frozen)
         self._show_agenda(view, frozen)
         self._fill_attendance(view, frozen)
         self.decision_list.clear()
@@ -330,7 +346,7 @@ class MeetingModePage(Page):
                 editor = QPlainTextEdit(self.notes_stack)
                 editor.setObjectName(f"notes_{item.position}")
                 editor.setPlaceholderText("Notes de ce point : ce qui a été dit, chiffres clés, positions…")
-                editor.setTabChangesFocus(True)
+                self.typing_keys.watch(editor)
                 self.notes_stack.addWidget(editor)
                 self.notes_editors[item.id] = editor
                 self.notes_savers[item.id] = self._autosave(
@@ -387,12 +403,12 @@ class MeetingModePage(Page):
             return
         self.flush()
         dialog = DecisionDialog(len(self.view.decisions) + 1, self)
-        if self.run_dialog(dialog):
-            values = dialog.values()
-            if self.guarded(minutes.add_decision, self.db, self.view.minutes.id, values["text"],
-                            status=values["status"]) is not None:
-                self.reload()
-                self.tabs.setCurrentIndex(1)
+        with self._keeping_focus(tab=1):
+            if self.run_dialog(dialog):
+                values = dialog.values()
+                if self.guarded(minutes.add_decision, self.db, self.view.minutes.id, values["text"],
+                                status=values["status"]) is not None:
+                    self.reload()
 
     def add_action(self) -> None:
         if self.view is None or self.view.frozen:
@@ -401,10 +417,27 @@ class MeetingModePage(Page):
         owners = [(p.full_name, p.organisation_name) for p in self.view.attendance]
         decisions = [(f"{rules.decision_label(d.number)} — {d.text[:60]}", d.id) for d in self.view.decisions]
         dialog = ActionDialog(len(self.view.actions) + 1, owners, decisions, self)
-        if self.run_dialog(dialog):
-            if self.guarded(minutes.add_action, self.db, self.view.minutes.id, **dialog.values()) is not None:
-                self.reload()
-                self.tabs.setCurrentIndex(2)
+        with self._keeping_focus(tab=2):
+            if self.run_dialog(dialog):
+                if self.guarded(minutes.add_action, self.db, self.view.minutes.id, **dialog.values()) is not None:
+                    self.reload()
+
+    @contextmanager
+    def _keeping_focus(self, tab: int):
+        """After a dialog the focus and the cursor go back exactly where they were; the side tab
+        shows what was added unless the user was typing in it."""
+        focus = QApplication.focusWidget()
+        cursor = focus.textCursor() if isinstance(focus, QPlainTextEdit) else None
+        before = self.view.minutes.id if self.view else None
+        yield
+        if self.view is None or self.view.minutes.id != before:
+            return
+        if focus is None or not self.tabs.isAncestorOf(focus):
+            self.tabs.setCurrentIndex(tab)
+        if focus is not None and self.isAncestorOf(focus) and focus.isVisible():
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+            if cursor is not None:
+                focus.setTextCursor(cursor)
 
     def run_dialog(self, dialog) -> bool:
         """Show a dialog modally (tests replace this to drive the dialog)."""
@@ -440,6 +473,17 @@ class MeetingModePage(Page):
             return
         if self.guarded(minutes.sign, self.db, self.view.minutes.id, me.user_name, me.user_role) is not None:
             self.reload()
+
+    def start_amendment(self) -> None:
+        """Ctrl+Maj+R: the « Rectificatifs » tab, the cursor in the reason (relevé signé)."""
+        if self.view is None or not self.view.frozen:
+            return
+        self.tabs.setCurrentIndex(4)
+        self.amendment_reason.setFocus()
+
+    def export_signed(self) -> None:
+        if self.view is not None and self.view.frozen:
+            export_signed_minutes(self.context, self, self.exporter, self._export_target)
 
     def add_amendment(self) -> None:
         if self.view is None:

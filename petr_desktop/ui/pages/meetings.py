@@ -127,11 +127,6 @@ class MeetingsPage(Page):
         self.attendance_button = QPushButton(icon("structures"), "Présences par structure…", self)
         self.attendance_button.setToolTip("Qui était présent, pour quel Pays/PETR (séances : met à jour les fiches "
                                           "« Chantier collectif »)")
-        new_action = QAction("Nouvelle réunion", self)
-        new_action.setShortcut(QKeySequence("Ctrl+N"))
-        new_action.triggered.connect(self.new_meeting)
-        self.addAction(new_action)
-        self.new_action = new_action
 
         toolbar = QHBoxLayout()
         for button in (self.new_button, self.campaign_button, self.edit_button, self.export_button):
@@ -208,7 +203,7 @@ class MeetingsPage(Page):
         layout.addWidget(self.network_box)
 
         for view in (self.view, self.day_view):
-            view.doubleClicked.connect(lambda index, v=view: self._open(v, index))
+            view.activated.connect(lambda index, v=view: self._open(v, index))     # double-click, or Entrée
             view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.tabs.currentChanged.connect(lambda _i: self._update_buttons())
         self.calendar.selectionChanged.connect(self._show_day)

@@ -274,7 +274,7 @@ class SyncPage(Page):
         layout.addSpacing(6)
         layout.addWidget(self.tabs, 1)
 
-        self.conflicts.view.doubleClicked.connect(lambda _index: self.arbitrate())
+        self.conflicts.view.activated.connect(lambda _index: self.arbitrate())
         self.arbitrate_button.clicked.connect(self.arbitrate)
         self.amend_button.clicked.connect(self.amend)
         self.reject_button.clicked.connect(self.reject)

@@ -1,7 +1,7 @@
 """Table views with the house defaults, and a French-sorting proxy."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from ..models import SORT_ROLE
@@ -26,6 +26,28 @@ def make_table(model, parent: QWidget | None = None, sortable: bool = False) -> 
     view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
+    view.setTabKeyNavigation(False)      # Tab leaves the list; the arrows move in it, Entrée opens
+    return view
+
+
+class _LeaveAfterLastCell(QObject):
+    def eventFilter(self, view: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.KeyPress or event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            return False
+        model, current = view.model(), view.currentIndex()
+        backwards = event.key() == Qt.Key.Key_Backtab
+        last = (0, 0) if backwards else (model.rowCount() - 1, model.columnCount() - 1)
+        if model.rowCount() == 0 or not current.isValid() or (current.row(), current.column()) == last:
+            view.window().focusNextPrevChild(not backwards)
+            return True
+        return False
+
+
+def tab_through_cells(view: QAbstractItemView) -> QAbstractItemView:
+    """A grid whose cells are edited: Tab moves from cell to cell, then leaves after the last one
+    (Maj+Tab before the first) instead of trapping the focus."""
+    view.setTabKeyNavigation(True)
+    view.installEventFilter(_LeaveAfterLastCell(view))
     return view
 
 
