@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QLabel, QLineEdi
                                QPlainTextEdit, QVBoxLayout)
 
 from ...domain.enums import DecisionStatus
+from .. import keys
 from ...domain.values import ValueFormatError, parse_date
 from ..widgets.buttons import accept_cancel
 
@@ -48,7 +49,7 @@ class DecisionDialog(_KeyboardDialog):
         super().__init__(f"Nouvelle décision D{number}", parent)
         self.text = QPlainTextEdit(self)
         self.text.setPlaceholderText("Formulée avec un verbe : « Valider la trajectoire… »")
-        self.text.setTabChangesFocus(True)
+        keys.TypingKeys(("accept",), self).watch(self.text)       # Ctrl+Entrée validates, Tab moves on
         self.status = QComboBox(self)
         for status in DecisionStatus:
             self.status.addItem(status.label, status.value)

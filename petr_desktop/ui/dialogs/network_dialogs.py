@@ -23,6 +23,7 @@ from ...services.meetings import ContactChoice, StructureChoice
 from ...services.network import AttendeeDraft, SpeakerDraft
 from ...storage.errors import StorageError
 from ..context import AppContext
+from .. import keys
 from ..icons import icon
 from ..widgets.buttons import accept_cancel
 
@@ -459,7 +460,7 @@ class PracticeDialog(QDialog):
         self.title.setPlaceholderText("En quelques mots : « Un comité des financeurs pour les projets communaux »")
         self.note = QPlainTextEdit(note, self)
         self.note.setPlaceholderText("Ce qui a marché, les conditions de réussite, le contact à solliciter…")
-        self.note.setTabChangesFocus(True)
+        keys.TypingKeys(("accept",), self).watch(self.note)       # Ctrl+Entrée validates, Tab moves on
         form = QFormLayout()
         form.addRow("Thématique :", self.theme)
         form.addRow("Titre :", self.title)

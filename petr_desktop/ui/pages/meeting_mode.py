@@ -25,7 +25,7 @@ from ..exporting import Exporter
 from ..dialogs.minutes_dialogs import ActionDialog, DecisionDialog
 from ..dialogs.network_dialogs import PracticeDialog
 from ..icons import icon
-from ..widgets.tables import tab_through_cells
+from ..widgets.tables import set_cell_widget, tab_through_cells
 from .base import Page
 
 STATUS_STYLE = {"draft": "#5f6368", "to_validate": "#b06000", "signed": "#1e7b34"}
@@ -321,7 +321,7 @@ class MeetingModePage(Page):
             combo.currentIndexChanged.connect(
                 lambda _i, c=combo, pid=person.id: self.guarded(network.set_attendance_status, self.db, pid,
                                                                 c.currentData()))
-            table.setCellWidget(row, 3, combo)
+            set_cell_widget(table, row, 3, combo)
         table.resizeColumnsToContents()
 
     def _show_agenda(self, view: minutes.MinutesView, frozen: bool) -> None:

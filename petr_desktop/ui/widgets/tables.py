@@ -31,9 +31,16 @@ def make_table(model, parent: QWidget | None = None, sortable: bool = False) -> 
 
 
 class _LeaveAfterLastCell(QObject):
-    def eventFilter(self, view: QObject, event: QEvent) -> bool:  # noqa: N802
+    """Watches a grid and the widgets in its cells (a combo of the last column has the focus there)."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() != QEvent.Type.KeyPress or event.key() not in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
             return False
+        view = self.view
         model, current = view.model(), view.currentIndex()
         backwards = event.key() == Qt.Key.Key_Backtab
         last = (0, 0) if backwards else (model.rowCount() - 1, model.columnCount() - 1)
@@ -49,6 +56,13 @@ def tab_through_cells(view: QAbstractItemView) -> QAbstractItemView:
     view.setTabKeyNavigation(True)
     view.installEventFilter(_LeaveAfterLastCell(view))
     return view
+
+
+def set_cell_widget(view, row: int, column: int, widget: QWidget) -> None:
+    """A widget in a cell of a ``tab_through_cells`` grid, leaving it with Tab like the cells."""
+    view.setCellWidget(row, column, widget)
+    for leave in view.findChildren(_LeaveAfterLastCell):
+        widget.installEventFilter(leave)
 
 
 def source_row(view: QTableView, index) -> int:
