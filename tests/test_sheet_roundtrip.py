@@ -328,7 +328,7 @@ def test_every_bad_cell_is_reported_and_nothing_applied(demo_db):
         f"Réponses, B{rows['gouvernance.nb_conseils_syndicaux']} : « Réunions du conseil syndical ou du bureau "
         "en 2026 » attend un nombre entier positif, pas « douze »",
         f"Réponses, B{rows['gouvernance.date_projet_territoire']} : « Projet de territoire : date d’adoption ou de "
-        "dernière révision » attend une date JJ/MM/AAAA (ex. 28/11/2026), pas « 31/02/2026 »",
+        f"dernière révision » attend une date JJ/MM/AAAA (ex. {date.today():%d/%m/%Y}), pas « 31/02/2026 »",
         f"Réponses, B{rows['mission_animation.realise']} : « Réalisé » attend l'une des valeurs de la liste "
         "(Oui, Partiel, Non), pas « Peut-être »",
         "Moyens humains, G4 : « Financements » : source de financement « Département » inconnue (sources "

@@ -496,3 +496,30 @@ def test_cancelled_file_dialog_writes_nothing(page, tmp_path, monkeypatch, messa
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
     page.export_all_button.click()
     assert messages == [] and not list(tmp_path.glob("*.ics"))
+
+
+def test_an_impossible_date_is_refused_in_french_and_nothing_is_saved(qtbot, db, make_context):
+    """Issue 12.4: « 31/02/2026 » typed in Nouvelle réunion › Date used to save a meeting of 1752."""
+    from conftest import type_text
+    from PySide6.QtCore import QDate, Qt
+    from PySide6.QtTest import QTest
+
+    from petr_desktop.domain.models import Meeting
+    from petr_desktop.services import meetings, records
+    from petr_desktop.ui.dialogs.meeting_dialog import MeetingDialog
+
+    before = len(records.list_rows(db, Meeting))
+    dialog = MeetingDialog(make_context(db), meetings.planning_choices(db), initial_date=date(2026, 12, 7))
+    qtbot.addWidget(dialog)
+    dialog.structure_combo.setCurrentIndex(1)
+    dialog.date_edit.selectAll()
+    QTest.keyClick(dialog.date_edit, Qt.Key.Key_Delete)
+    type_text(dialog.date_edit, "31/02/2026")
+    QTest.keyClick(dialog.date_edit, Qt.Key.Key_Return)
+    assert dialog.error_label.text() == "Date : Date invalide : « 31/02/2026 » (exemple : " \
+        f"{date.today():%d/%m/%Y})."
+    assert dialog.date_edit.date() == QDate(2026, 12, 7)           # the previous value is kept
+    dialog.save()
+    assert len(records.list_rows(db, Meeting)) == before and dialog.result() == 0
+    dialog.date_edit.setText("12/01/1752")
+    assert not dialog.date_edit.commit() and "hors des années 2000 à 2100" in dialog.date_edit.toolTip()

@@ -41,9 +41,16 @@ def test_dates():
             parse_date(bad)
 
 
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
 def test_date_round_trip(day):
     assert parse_date(format_date(day)) == day
+
+
+@pytest.mark.parametrize("text", ["14/09/1752", "01/01/1999", "01/01/2101", "2999-01-01"])
+def test_dates_outside_2000_2100_are_refused(text):
+    with pytest.raises(ValueFormatError, match="hors des années 2000 à 2100") as refused:
+        parse_date(text)
+    assert date.today().strftime("%d/%m/%Y") in str(refused.value)      # the example is today
 
 
 def test_ids():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .values import ValueFormatError, as_date, parse_amount
+from .values import ValueFormatError, as_date, example_date, parse_amount
 
 FIELD_TYPES = frozenset({"text", "longtext", "integer", "decimal", "money", "percent",
                          "date", "choice", "bool", "year"})
@@ -150,7 +150,7 @@ def coerce_answer(form_field: FormField, value: Any) -> Any:
         pass
     expected = {"integer": "un nombre entier positif", "year": "une année (ex. 2026)",
                 "decimal": "un nombre", "percent": "un pourcentage entre 0 et 100",
-                "money": "un montant (ex. 12 500,00 €)", "date": "une date (ex. 28/11/2026)",
+                "money": "un montant (ex. 12 500,00 €)", "date": f"une date (ex. {example_date()})",
                 "choice": "l'une des valeurs : " + ", ".join(f"« {c} »" for c in form_field.choices),
                 "bool": "oui ou non"}.get(kind, "une valeur valide")
     raise ValueFormatError(f"« {label} » : valeur « {value} » invalide, attendu {expected}")

@@ -62,20 +62,36 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
+#: The dates a user may type: a meeting, a deadline or a payment of this work, not 1752 or 2999.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def example_date() -> str:
+    """Today, as the example of French error messages (« 07/12/2026 »)."""
+    return date.today().strftime("%d/%m/%Y")
+
+
 def parse_date(text: str) -> date:
-    """« 28/11/2026 », « 28.11.2026 », « 2026-11-28 » or « 28 novembre 2026 »."""
+    """« 28/11/2026 », « 28.11.2026 », « 2026-11-28 » or « 28 novembre 2026 », from 2000 to 2100.
+
+    An impossible date (« 31/02/2026 ») is refused, never reshaped into another one."""
     raw = (text or "").strip().lower()
+    parsed = None
     try:
         if m := _DMY.match(raw):
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        if m := _ISO.match(raw):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        parts = raw.replace("1er", "1").split()
-        if len(parts) == 3 and parts[1] in MONTHS:
-            return date(int(parts[2]), MONTHS.index(parts[1]) + 1, int(parts[0]))
+            parsed = date(int(m[3]), int(m[2]), int(m[1]))
+        elif m := _ISO.match(raw):
+            parsed = date(int(m[1]), int(m[2]), int(m[3]))
+        elif len(parts := raw.replace("1er", "1").split()) == 3 and parts[1] in MONTHS:
+            parsed = date(int(parts[2]), MONTHS.index(parts[1]) + 1, int(parts[0]))
     except ValueError:
         pass
-    raise ValueFormatError(f"date invalide : « {text} » (exemple : 28/11/2026)")
+    if parsed is None:
+        raise ValueFormatError(f"date invalide : « {text} » (exemple : {example_date()})")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueFormatError(f"date hors des années {FIRST_YEAR} à {LAST_YEAR} : « {text} » "
+                               f"(exemple : {example_date()})")
+    return parsed
 
 
 def as_date(value: date | str | None) -> date | None:

@@ -30,7 +30,7 @@ from ...domain import rules
 from ...domain.enums import SheetKind, SheetStatus
 from ...domain.forms import FormField, FormTemplate
 from ...domain.models import EvaluationSheet
-from ...domain.values import ValueFormatError, format_amount, format_date_short, parse_amount, parse_date
+from ...domain.values import ValueFormatError, example_date, format_amount, format_date_short, parse_amount, parse_date
 from .styles import (border, clean_text, fill, font, report_data, safe_title, set_text, style_header,
                      style_subtitle, style_title, styles, text_height)
 
@@ -853,7 +853,7 @@ def _read_group(ws, group: GroupLayout, problems: list[str]) -> list[ParsedRow]:
 
 EXPECTED = {"integer": "un nombre entier positif", "year": "une année entre 2000 et 2100",
             "decimal": "un nombre (ex. 1,5)", "percent": "un pourcentage entre 0 et 100 % (ex. 45 %)",
-            "money": "un montant en euros (ex. 12 500,00)", "date": "une date JJ/MM/AAAA (ex. 28/11/2026)",
+            "money": "un montant en euros (ex. 12 500,00)", "date": "une date JJ/MM/AAAA (ex. {today})",
             "bool": "Oui ou Non"}
 
 
@@ -886,7 +886,7 @@ def read_value(kind: str, cell, label: str, choices: tuple[tuple[str, str], ...]
         return () if kind == "funding" else None
 
     def refuse(expected: str | None = None) -> CellProblem:
-        return CellProblem(f"« {label} » attend {expected or EXPECTED[kind]}, pas « {_shown(raw)} »")
+        return CellProblem(f"« {label} » attend {expected or EXPECTED[kind].format(today=example_date())}, pas « {_shown(raw)} »")
 
     if kind in ("text", "longtext"):
         if isinstance(raw, datetime):

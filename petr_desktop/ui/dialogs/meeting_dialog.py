@@ -9,7 +9,7 @@ from datetime import date, time
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDialog,
                                QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPushButton, QTimeEdit, QVBoxLayout,
                                QWidget)
@@ -23,6 +23,7 @@ from ..context import AppContext
 from ..icons import icon
 from ..models import RowsModel
 from ..widgets.buttons import accept_cancel
+from ..widgets.dates import DateEdit
 from ..widgets.tables import make_table
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
@@ -43,15 +44,9 @@ class ParticipantsModel(RowsModel[ParticipantDraft]):
                ("Origine", _origin))
 
 
-def french_date_edit(parent: QWidget) -> QDateEdit:
-    """A date field with a French calendar popup (weeks start on Monday)."""
-    edit = QDateEdit(parent)
-    edit.setLocale(FRENCH)
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.calendarWidget().setLocale(FRENCH)
-    edit.calendarWidget().setFirstDayOfWeek(Qt.DayOfWeek.Monday)
-    return edit
+def french_date_edit(parent: QWidget) -> DateEdit:
+    """A date typed in French; an impossible date is refused, never reshaped."""
+    return DateEdit(parent)
 
 
 def _time_edit(parent: QWidget, value: time) -> QTimeEdit:
@@ -256,6 +251,7 @@ class MeetingDialog(QDialog):
         self.check_all_button.clicked.connect(lambda: self.check_all_structures(True))
         self.check_none_button.clicked.connect(lambda: self.check_all_structures(False))
         self.date_edit.dateChanged.connect(self._date_changed)
+        self.date_edit.refused.connect(lambda reason: self.error_label.setText(f"Date : {reason}"))
         self.place_kind_combo.currentIndexChanged.connect(lambda _i: self._suggest_place())
         self.title_edit.textEdited.connect(lambda _t: setattr(self, "_title_touched", True))
         self.place_edit.textEdited.connect(lambda _t: setattr(self, "_place_touched", True))
@@ -512,6 +508,9 @@ class MeetingDialog(QDialog):
 
     # --- saving -------------------------------------------------------------------------
     def save(self) -> None:
+        if not self.date_edit.commit():           # « 31/02/2026 »: refused, nothing saved
+            self.date_edit.setFocus()
+            return
         draft = self.draft()
         self.save_button.setEnabled(False)
         self.context.tasks.run(lambda: meetings.save_meeting(self.context.db, draft, self.meeting_id),
