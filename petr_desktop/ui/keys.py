@@ -108,8 +108,3 @@ class TypingKeys(QObject):
             return True
         return False
 
-
-def text_area(editor: QWidget, parent: QObject | None = None) -> QWidget:
-    """A multi-line text area of a form: Tab leaves it, Ctrl+Tab types a tab character."""
-    TypingKeys((), parent or editor).watch(editor)
-    return editor
